@@ -1,0 +1,41 @@
+"""Entrypoint: `streamlit run dashboard/app.py`. Only sets up the page and the navigation."""
+
+from pathlib import Path
+
+import streamlit as st
+
+HERE = Path(__file__).parent
+
+st.set_page_config(
+    page_title="S&T Partnerships Dashboard",
+    page_icon=":material/public:",
+    layout="wide",
+    menu_items={
+        "About": "S&T Partnerships Dashboard — partner countries, EU programmes, meetings."
+    },
+)
+
+PAGES = {
+    "Briefing": [
+        st.Page(
+            HERE / "pages/overview.py", title="Overview", icon=":material/dashboard:", default=True
+        ),
+        st.Page(HERE / "pages/country.py", title="Country profile", icon=":material/flag:"),
+    ],
+    "Analysis": [
+        st.Page(
+            HERE / "pages/compare.py", title="Compare indicators", icon=":material/monitoring:"
+        ),
+        st.Page(HERE / "pages/programmes.py", title="EU programmes", icon=":material/euro:"),
+        st.Page(HERE / "pages/areas.py", title="Cooperation areas", icon=":material/hub:"),
+    ],
+    "Meetings": [
+        st.Page(HERE / "pages/timeline.py", title="Meetings timeline", icon=":material/event:"),
+        st.Page(HERE / "pages/followups.py", title="Follow-ups", icon=":material/checklist:"),
+    ],
+    "Data": [
+        st.Page(HERE / "pages/sources.py", title="Sources", icon=":material/dataset:"),
+    ],
+}
+
+st.navigation(PAGES).run()

@@ -1,0 +1,1 @@
+"""Pure chart functions: DataFrame in, themed plotly Figure out. No Streamlit here."""

@@ -1,0 +1,106 @@
+"""The one plotly theme of the app, applied in one place.
+
+Colour-blind-safe palette (Okabe & Ito), type legible from the back of a room, one number
+format per unit, and the source line that every chart carries.
+"""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+TEMPLATE_NAME = "ministry"
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with the common colour-vision
+# deficiencies.
+PALETTE = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+HIGHLIGHT = "#0072B2"
+MUTED = "#B8BFC7"
+PAKISTAN_COLOUR = "#009E73"
+SEQUENTIAL = ("#F7FBFF", "#C6DBEF", "#6BAED6", "#2171B5", "#08306B")
+FONT_FAMILY = "Noto Sans, DejaVu Sans, Liberation Sans, Arial, sans-serif"
+BASE_FONT_SIZE = 16
+SOURCE_FONT_SIZE = 12
+
+
+def _register() -> None:
+    template = go.layout.Template()
+    template.layout = go.Layout(
+        font={"family": FONT_FAMILY, "size": BASE_FONT_SIZE, "color": "#1a1f1c"},
+        title={"font": {"size": 22}, "x": 0, "xanchor": "left"},
+        colorway=list(PALETTE),
+        paper_bgcolor="#ffffff",
+        plot_bgcolor="#ffffff",
+        hoverlabel={"font": {"size": 15, "family": FONT_FAMILY}},
+        legend={"font": {"size": 15}, "orientation": "h", "y": -0.18, "x": 0},
+        margin={"l": 60, "r": 24, "t": 56, "b": 96},
+        xaxis={"showgrid": False, "linecolor": "#5b6570", "ticks": "outside"},
+        yaxis={"gridcolor": "#e3e7ea", "zerolinecolor": "#9aa3ab"},
+        colorscale={"sequential": [[i / 4, c] for i, c in enumerate(SEQUENTIAL)]},
+    )
+    pio.templates[TEMPLATE_NAME] = template
+
+
+_register()
+
+
+def apply_theme(fig: go.Figure, *, title: str | None = None, source: str = "") -> go.Figure:
+    """Give `fig` the app's look and put its source line under the plot."""
+    fig.update_layout(template=TEMPLATE_NAME)
+    if title is not None:
+        fig.update_layout(title_text=title)
+    if source:
+        fig.add_annotation(
+            text=source,
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=0,
+            yshift=-80,
+            xanchor="left",
+            yanchor="top",
+            showarrow=False,
+            align="left",
+            font={"size": SOURCE_FONT_SIZE, "color": "#4a545e"},
+        )
+    return fig
+
+
+def format_value(value: float | None, unit: str = "") -> str:
+    """One number format per unit: EUR bn, US$ bn, %, counts with thousands separators."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    unit_l = unit.lower()
+    if unit_l in {"eur m", "eur million", "€ m"}:
+        return f"€{value / 1000:,.1f} bn" if abs(value) >= 1000 else f"€{value:,.0f} m"
+    if "us$" in unit_l or "usd" in unit_l:
+        if abs(value) >= 1e9:
+            return f"US${value / 1e9:,.2f} bn"
+        if abs(value) >= 1e6:
+            return f"US${value / 1e6:,.1f} m"
+        return f"US${value:,.0f}"
+    if unit_l.startswith("%"):
+        return f"{value:,.2f}%" if abs(value) < 10 else f"{value:,.1f}%"
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.1f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
+def axis_format(unit: str) -> dict[str, str]:
+    """Plotly tick format and suffix for an axis showing `unit`."""
+    unit_l = unit.lower()
+    if "us$" in unit_l or "usd" in unit_l:
+        return {"tickprefix": "US$", "tickformat": "~s"}
+    if unit_l.startswith("%"):
+        return {"ticksuffix": "%", "tickformat": ",.2~f"}
+    return {"tickformat": ",~s"}

@@ -1,0 +1,242 @@
+"""The one loader: read every table of the data package, validate it, cache a columnar copy.
+
+The CSV files are the source of truth. A validated table is cached as Parquet keyed by the
+CSV's bytes and the table's schema, so a restart reads Parquet instead of parsing CSV again,
+and an edited CSV is never served from a stale cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from dashboard.datasets.package import (
+    DESCRIPTOR_NAME,
+    PackageSpec,
+    Resource,
+    read_package_spec,
+)
+from dashboard.datasets.validate import (
+    ERROR,
+    LINE_COLUMN,
+    WARNING,
+    Problem,
+    empty_frame,
+    parse_table,
+)
+
+CACHE_FORMAT = "3"  # bump when parse_table's output changes
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+
+OK = "ok"
+HAS_WARNINGS = "warnings"
+HAS_ERRORS = "errors"
+UNAVAILABLE = "unavailable"
+
+
+def data_dir_from_env() -> Path:
+    """The data folder: ``DASHBOARD_DATA_DIR`` if set, else the bundled ``data/``."""
+    return Path(os.environ.get("DASHBOARD_DATA_DIR") or DEFAULT_DATA_DIR).resolve()
+
+
+@dataclass
+class LoadedPackage:
+    """Every table of the package (typed, invalid rows removed) and every problem found."""
+
+    data_dir: Path
+    spec: PackageSpec | None
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    unavailable: set[str] = field(default_factory=set)
+    file_hashes: dict[str, str] = field(default_factory=dict)
+    # The CSV line of every row kept in each table (header = line 1), for problem reports.
+    lines: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The validated table (read-only by convention: copy before changing it)."""
+        return self.tables[name]
+
+    def has(self, name: str) -> bool:
+        return name in self.tables and name not in self.unavailable
+
+    def resource(self, name: str) -> Resource | None:
+        if self.spec is None:
+            return None
+        try:
+            return self.spec.resource(name)
+        except KeyError:
+            return None
+
+    def problems_for(self, path: str) -> list[Problem]:
+        return [p for p in self.problems if p.file == path]
+
+    def status(self, name: str) -> str:
+        if name in self.unavailable or name not in self.tables:
+            return UNAVAILABLE
+        res = self.resource(name)
+        found = self.problems_for(res.path) if res else []
+        if any(p.severity == ERROR for p in found):
+            return HAS_ERRORS
+        if any(p.severity == WARNING for p in found):
+            return HAS_WARNINGS
+        return OK
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+
+def _cache_dir(data_dir: Path) -> Path:
+    configured = os.environ.get("DASHBOARD_CACHE_DIR")
+    candidates = [Path(configured)] if configured else []
+    candidates += [data_dir / ".cache", Path(tempfile.gettempdir()) / "st-dashboard-cache"]
+    for candidate in candidates:
+        try:
+            candidate.mkdir(parents=True, exist_ok=True)
+            if os.access(candidate, os.W_OK):
+                return candidate
+        except OSError:
+            continue
+    return candidates[-1]
+
+
+def _cache_key(raw: bytes, resource: Resource) -> str:
+    digest = hashlib.sha256(raw)
+    schema = {
+        "fields": [
+            (f.name, f.type, sorted(f.constraints.items(), key=str)) for f in resource.fields
+        ],
+        "pk": resource.primary_key,
+        "path": resource.path,
+        "format": CACHE_FORMAT,
+    }
+    digest.update(json.dumps(schema, default=str).encode())
+    return digest.hexdigest()
+
+
+def _read_cached(path: Path) -> tuple[pd.DataFrame, list[Problem]] | None:
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException):
+        return None
+    meta = table.schema.metadata or {}
+    problems = [Problem(**p) for p in json.loads(meta.get(b"problems", b"[]"))]
+    return table.to_pandas(), problems
+
+
+def _write_cached(path: Path, frame: pd.DataFrame, problems: list[Problem]) -> None:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
+    meta[b"problems"] = json.dumps([p.as_dict() for p in problems]).encode()
+    table = table.replace_schema_metadata(meta)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        pq.write_table(table, tmp)
+        tmp.replace(path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def load_table(
+    data_dir: Path, resource: Resource, cache_dir: Path | None = None
+) -> tuple[pd.DataFrame | None, list[Problem], str]:
+    """Load one table; returns (frame or None when unavailable, problems, content hash).
+
+    The frame still has the LINE_COLUMN of parse_table.
+    """
+    path = data_dir / resource.path
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return (
+            None,
+            [Problem(resource.path, None, None, None, "missing-file", "the file is missing")],
+            "",
+        )
+    except OSError as exc:
+        msg = f"the file cannot be read ({exc.strerror})"
+        return None, [Problem(resource.path, None, None, None, "unreadable", msg)], ""
+
+    key = _cache_key(raw, resource)
+    cached_path = (cache_dir / f"{resource.name}-{key[:24]}.parquet") if cache_dir else None
+    cached = _read_cached(cached_path) if cached_path and cached_path.exists() else None
+    if cached is not None:
+        return cached[0], cached[1], key
+    frame, problems = parse_table(raw, resource)
+    if frame is not None and cached_path is not None:
+        _write_cached(cached_path, frame, problems)
+    return frame, problems, key
+
+
+def _check_foreign_keys(package: LoadedPackage) -> None:
+    """Report and drop rows whose references point at nothing (one pass, in package order)."""
+    assert package.spec is not None
+    for res in package.spec.resources:
+        if not package.has(res.name):
+            continue
+        frame = package.tables[res.name]
+        lines = package.lines[res.name]
+        drop = np.zeros(len(frame), dtype=bool)
+        for fk in res.foreign_keys:
+            target_name = fk.resource or res.name
+            if not package.has(target_name):
+                continue  # the target table's own problem is already reported
+            target = package.tables[target_name]
+            for col, ref in zip(fk.fields, fk.reference_fields, strict=True):
+                values = frame[col]
+                dangling = (values.notna() & ~values.isin(target[ref].dropna().unique())).to_numpy(
+                    dtype=bool, na_value=False
+                )
+                target_path = package.resource(target_name).path
+                for idx in np.flatnonzero(dangling):
+                    package.problems.append(
+                        Problem(
+                            res.path,
+                            int(lines[idx]),
+                            col,
+                            str(values.iat[idx]),
+                            "foreign-key",
+                            f"'{values.iat[idx]}' is not a known {ref} in {target_path}",
+                        )
+                    )
+                drop |= dangling
+        if drop.any():
+            package.tables[res.name] = frame[~drop].reset_index(drop=True)
+            package.lines[res.name] = lines[~drop]
+
+
+def load_package(data_dir: Path | str | None = None, use_cache: bool = True) -> LoadedPackage:
+    """Load and validate every table of the package in `data_dir` (default: the bundled data)."""
+    data_dir = Path(data_dir).resolve() if data_dir else data_dir_from_env()
+    try:
+        spec = read_package_spec(data_dir)
+    except FileNotFoundError:
+        problem = Problem(DESCRIPTOR_NAME, None, None, None, "missing-file", "the file is missing")
+        return LoadedPackage(data_dir, None, problems=[problem])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        msg = f"the package description cannot be read: {exc}"
+        problem = Problem(DESCRIPTOR_NAME, None, None, None, "descriptor", msg)
+        return LoadedPackage(data_dir, None, problems=[problem])
+
+    package = LoadedPackage(data_dir, spec)
+    cache_dir = _cache_dir(data_dir) if use_cache else None
+    for res in spec.resources:
+        frame, problems, key = load_table(data_dir, res, cache_dir)
+        package.problems.extend(problems)
+        package.file_hashes[res.name] = key
+        if frame is None:
+            package.unavailable.add(res.name)
+            frame = empty_frame(res).assign(**{LINE_COLUMN: pd.Series(dtype="int64")})
+        package.lines[res.name] = frame[LINE_COLUMN].to_numpy(dtype="int64")
+        package.tables[res.name] = frame.drop(columns=LINE_COLUMN)
+    _check_foreign_keys(package)
+    return package

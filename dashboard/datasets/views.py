@@ -1,0 +1,122 @@
+"""The filtered views every page builds on: meetings, follow-ups (with age and overdue flags),
+partners and reachable programmes. Plain pandas; `today` is always passed in, never read.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from dashboard.datasets.filters import Filters, in_period
+from dashboard.datasets.loader import LoadedPackage
+
+OPEN_STATUSES = ("proposed", "agreed", "in_progress")
+CLOSED_STATUSES = ("done", "dropped")
+STATUS_ORDER = OPEN_STATUSES + CLOSED_STATUSES
+STATUS_LABELS = {
+    "proposed": "Proposed",
+    "agreed": "Agreed",
+    "in_progress": "In progress",
+    "done": "Done",
+    "dropped": "Dropped",
+}
+# An open commitment older than this is "long pending" even without a due date.
+LONG_PENDING_DAYS = 180
+REACHABLE_ELIGIBILITY = ("eligible_by_rule", "limited")
+
+
+def _names(package: LoadedPackage) -> pd.Series:
+    countries = package.table("countries")
+    return pd.Series(countries["name"].to_numpy(), index=countries["iso3"].to_numpy())
+
+
+def meeting_ids_for_areas(package: LoadedPackage, areas: tuple[str, ...]) -> set[str]:
+    links = package.table("meeting_areas")
+    return set(links.loc[links["area_id"].isin(areas), "meeting_id"])
+
+
+def meetings_view(package: LoadedPackage, filters: Filters) -> pd.DataFrame:
+    """Meetings inside the filters, newest first, with the partner's name and area names."""
+    meetings = package.table("meetings")
+    mask = in_period(meetings["date"], filters)
+    if filters.countries:
+        mask &= meetings["partner_iso3"].isin(filters.countries)
+    if filters.areas:
+        mask &= meetings["meeting_id"].isin(meeting_ids_for_areas(package, filters.areas))
+    view = meetings[mask.to_numpy()].copy()
+    view["partner"] = view["partner_iso3"].map(_names(package)).fillna(view["partner_iso3"])
+    links = package.table("meeting_areas").merge(
+        package.table("cooperation_areas")[["area_id", "name"]], on="area_id", how="left"
+    )
+    area_names = links.groupby("meeting_id")["name"].agg(lambda s: "; ".join(sorted(s.dropna())))
+    view["areas"] = view["meeting_id"].map(area_names).fillna("")
+    return view.sort_values("date", ascending=False).reset_index(drop=True)
+
+
+def followups_view(package: LoadedPackage, filters: Filters, today: date) -> pd.DataFrame:
+    """Follow-up actions inside the filters, with age in days and overdue / long-pending flags.
+
+    Age runs from the day the action was raised to the day it was closed, or to `today` while
+    it is open. Overdue: open and past its due date. The period filter applies to `raised`.
+    """
+    actions = package.table("followups")
+    mask = in_period(actions["raised"], filters)
+    if filters.countries:
+        mask &= actions["iso3"].isin(filters.countries)
+    if filters.areas:
+        mask &= actions["area_id"].isin(filters.areas)
+    view = actions[mask.to_numpy()].copy()
+    now = pd.Timestamp(today)
+    view["is_open"] = view["status"].isin(OPEN_STATUSES)
+    end = view["closed"].where(~view["is_open"] & view["closed"].notna(), now)
+    view["age_days"] = (end - view["raised"]).dt.days.astype("Int64")
+    view["overdue"] = view["is_open"] & view["due"].notna() & (view["due"] < now)
+    view["long_pending"] = view["is_open"] & (view["age_days"] > LONG_PENDING_DAYS)
+    view["partner"] = view["iso3"].map(_names(package)).fillna(view["iso3"])
+    return view.sort_values(["is_open", "age_days"], ascending=[False, False]).reset_index(
+        drop=True
+    )
+
+
+def status_counts(followups: pd.DataFrame) -> pd.DataFrame:
+    """Number of actions per status, every status listed (zero where none), in workflow order."""
+    counts = followups["status"].value_counts().reindex(list(STATUS_ORDER), fill_value=0)
+    return pd.DataFrame(
+        {
+            "status": counts.index,
+            "label": [STATUS_LABELS[s] for s in counts.index],
+            "actions": counts.to_numpy(),
+        }
+    )
+
+
+def partners_view(package: LoadedPackage, filters: Filters) -> pd.DataFrame:
+    """Partner countries (and the EU) tracked, limited to the filter's countries if any."""
+    countries = package.table("countries")
+    mask = countries["is_partner"].fillna(False).astype(bool)
+    if filters.countries:
+        mask &= countries["iso3"].isin(filters.countries)
+    return countries[mask.to_numpy()].reset_index(drop=True)
+
+
+def reachable_programmes(package: LoadedPackage, filters: Filters) -> pd.DataFrame:
+    """Top-level programmes Pakistan can reach (eligibility by rule or limited), filtered."""
+    programmes = package.table("programmes")
+    mask = programmes["parent_id"].isna() & programmes["pakistan_eligibility"].isin(
+        REACHABLE_ELIGIBILITY
+    )
+    if filters.programmes:
+        roots = {root_programme(programmes, p) for p in filters.programmes}
+        mask &= programmes["programme_id"].isin(roots)
+    return programmes[mask.to_numpy()].reset_index(drop=True)
+
+
+def root_programme(programmes: pd.DataFrame, programme_id: str) -> str:
+    """The top-level programme a pillar, cluster or objective belongs to."""
+    parents = dict(zip(programmes["programme_id"], programmes["parent_id"], strict=False))
+    current, seen = programme_id, set()
+    while isinstance(parents.get(current), str) and current not in seen:
+        seen.add(current)
+        current = parents[current]
+    return current

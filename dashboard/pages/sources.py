@@ -1,0 +1,99 @@
+"""Sources: every dataset, its publisher, licence, as-of date, rows, validation status, download."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.datasets.loader import UNAVAILABLE
+from dashboard.ui import download_buttons, page_setup
+
+ctx = page_setup(
+    "Sources",
+    caption="Every table behind the dashboard: who published it, under which licence, how recent "
+    "it is, and whether it passed validation.",
+)
+package = ctx.package
+PREVIEW_ROWS = 200
+STATUS_WORDS = {
+    "ok": "✅ valid",
+    "warnings": "⚠️ valid, with warnings",
+    "errors": "❌ problems — affected rows left out",
+    UNAVAILABLE: "❌ not loaded",
+}
+
+rows = []
+for res in package.spec.resources:
+    status = package.status(res.name)
+    rows.append(
+        {
+            "Dataset": res.title,
+            "File": res.path,
+            "Publisher": res.publisher,
+            "Licence": res.licence,
+            "As of": res.as_of,
+            "Rows": None if status == UNAVAILABLE else len(package.table(res.name)),
+            "Validation": STATUS_WORDS[status],
+            "Problems": len(package.problems_for(res.path)),
+        }
+    )
+overview = pd.DataFrame(rows)
+st.dataframe(
+    overview,
+    hide_index=True,
+    key="sources_overview",
+    column_config={"Rows": st.column_config.NumberColumn(format="%d")},
+)
+
+if package.problems:
+    st.subheader("Problems found in the data")
+    problems = pd.DataFrame(
+        [
+            {
+                "Severity": p.severity,
+                "File": p.file,
+                "Line": p.line,
+                "Column": p.column or "",
+                "Value": "" if p.value is None else str(p.value)[:80],
+                "Rule": p.rule,
+                "What is wrong": p.message,
+            }
+            for p in package.problems
+        ]
+    )
+    st.dataframe(problems, hide_index=True, key="sources_problems")
+else:
+    st.success("Every table passed validation.", icon=":material/verified:")
+
+st.subheader("Download a dataset")
+choice = st.selectbox(
+    "Dataset",
+    [r.name for r in package.spec.resources if package.has(r.name)],
+    format_func=lambda n: package.resource(n).title,
+)
+if choice:
+    res = package.resource(choice)
+    table = package.table(choice)
+    st.caption(res.description)
+    ids = table["source_id"].dropna().unique().tolist() if "source_id" in table else []
+    preview = table.head(PREVIEW_ROWS)
+    st.dataframe(preview, hide_index=True, key=f"preview_{choice}")
+    if len(table) > PREVIEW_ROWS:
+        st.caption(
+            f"Showing the first {PREVIEW_ROWS} of {len(table):,} rows; the download has all."
+        )
+    download_buttons(
+        table,
+        key=f"dl_{choice}",
+        file_stem=choice,
+        package=package,
+        source_ids=ids,
+        as_of=res.as_of,
+    )
+
+st.subheader("Cited sources")
+sources = package.table("sources")
+st.dataframe(
+    sources,
+    hide_index=True,
+    key="sources_list",
+    column_config={"url": st.column_config.LinkColumn("url")},
+)

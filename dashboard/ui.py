@@ -1,0 +1,350 @@
+"""Shared Streamlit pieces every page uses: the filter sidebar kept in the URL, the data
+problem banner, and charts/tables shown with their sources and downloads.
+
+Pages stay thin: they pick data, call a chart function and hand the result to `show_chart`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import partial
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard.datasets import clock
+from dashboard.datasets.citations import resource_as_of, source_line, sources_table
+from dashboard.datasets.filters import (
+    QUERY_KEYS,
+    Filters,
+    KnownValues,
+    parse_query,
+    to_query,
+)
+from dashboard.datasets.loader import LoadedPackage
+from dashboard.datasets.store import get_package
+from dashboard.export.tables import to_csv_bytes, to_xlsx_bytes
+
+# Plotly fetches its world outline from a CDN unless told otherwise; the app serves it itself
+# from dashboard/static/ (server.enableStaticServing).
+PLOTLY_CONFIG = {
+    "topojsonURL": "app/static/",
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["sendDataToCloud"],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
+
+WIDGET_KEYS = {
+    "country": "flt_country",
+    "area": "flt_area",
+    "programme": "flt_programme",
+    "from": "flt_from",
+    "to": "flt_to",
+}
+SOURCES_PAGE = "pages/sources.py"
+
+
+@dataclass(frozen=True)
+class PageContext:
+    package: LoadedPackage
+    filters: Filters
+    today: date
+
+    @property
+    def country_names(self) -> dict[str, str]:
+        countries = self.package.table("countries")
+        return dict(zip(countries["iso3"], countries["name"], strict=False))
+
+    def country_name(self, iso3: str) -> str:
+        return self.country_names.get(iso3, iso3)
+
+
+def _known_values(package: LoadedPackage) -> KnownValues:
+    return KnownValues(
+        countries=frozenset(package.table("countries")["iso3"].dropna()),
+        areas=frozenset(package.table("cooperation_areas")["area_id"].dropna()),
+        programmes=frozenset(package.table("programmes")["programme_id"].dropna()),
+    )
+
+
+def _url_signature(params: dict[str, list[str]]) -> tuple:
+    return tuple(sorted((k, tuple(v)) for k, v in params.items() if k in QUERY_KEYS and v))
+
+
+def _current_params() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def _restore_from_url(package: LoadedPackage) -> None:
+    """Copy the URL's filters into the widgets when the URL is new to this session.
+
+    A page switch clears the query string; the session's filters then stay as they were and
+    are written back to the URL below, so the view survives switching pages.
+    """
+    state = st.session_state
+    params = _current_params()
+    signature = _url_signature(params)
+    if "_filters_ready" in state and (not signature or signature == state.get("_url_sig")):
+        return
+    filters, notices = parse_query(params, _known_values(package))
+    state[WIDGET_KEYS["country"]] = list(filters.countries)
+    state[WIDGET_KEYS["area"]] = list(filters.areas)
+    state[WIDGET_KEYS["programme"]] = list(filters.programmes)
+    state[WIDGET_KEYS["from"]] = filters.start
+    state[WIDGET_KEYS["to"]] = filters.end
+    state["_filters_ready"] = True
+    state["_url_notices"] = notices
+
+
+def set_filter(name: str, values: Sequence[str] | date | None) -> None:
+    """Change one filter (for chart selections and links); takes effect on the next rerun."""
+    st.session_state[WIDGET_KEYS[name]] = list(values) if isinstance(values, Sequence) else values
+
+
+def _write_url(filters: Filters) -> None:
+    wanted = to_query(filters)
+    for key in QUERY_KEYS:
+        if key in wanted:
+            if st.query_params.get_all(key) != [wanted[key]]:
+                st.query_params[key] = wanted[key]
+        elif key in st.query_params:
+            del st.query_params[key]
+    st.session_state["_url_sig"] = _url_signature({k: [v] for k, v in wanted.items()})
+
+
+def _sidebar(package: LoadedPackage) -> Filters:
+    countries = package.table("countries")
+    selectable = countries[countries["kind"].isin(["country", "union"])].sort_values(
+        ["is_partner", "name"], ascending=[False, True]
+    )
+    names = dict(zip(countries["iso3"], countries["name"], strict=False))
+    areas = package.table("cooperation_areas")
+    area_names = dict(zip(areas["area_id"], areas["name"], strict=False))
+    programmes = package.table("programmes")
+    programme_names = dict(zip(programmes["programme_id"], programmes["name"], strict=False))
+
+    with st.sidebar:
+        st.subheader("Filters")
+        country_options = list(
+            dict.fromkeys(
+                list(selectable["iso3"]) + st.session_state.get(WIDGET_KEYS["country"], [])
+            )
+        )
+        st.multiselect(
+            "Country",
+            country_options,
+            key=WIDGET_KEYS["country"],
+            format_func=lambda c: names.get(c, c),
+            placeholder="All partners",
+            help="Partner countries are listed first.",
+        )
+        st.multiselect(
+            "Cooperation area",
+            list(areas["area_id"]),
+            key=WIDGET_KEYS["area"],
+            format_func=lambda a: area_names.get(a, a),
+            placeholder="All areas",
+        )
+        st.multiselect(
+            "Programme",
+            list(programmes["programme_id"]),
+            key=WIDGET_KEYS["programme"],
+            format_func=lambda p: programme_names.get(p, p),
+            placeholder="All programmes",
+        )
+        col_from, col_to = st.columns(2)
+        col_from.date_input(
+            "From",
+            key=WIDGET_KEYS["from"],
+            min_value=date(1960, 1, 1),
+            max_value=date(2100, 12, 31),
+            format="YYYY-MM-DD",
+        )
+        col_to.date_input(
+            "To",
+            key=WIDGET_KEYS["to"],
+            min_value=date(1960, 1, 1),
+            max_value=date(2100, 12, 31),
+            format="YYYY-MM-DD",
+        )
+        if st.button("Clear filters", width="stretch"):
+            for key in WIDGET_KEYS.values():
+                st.session_state.pop(key, None)
+            st.session_state[WIDGET_KEYS["country"]] = []
+            st.session_state[WIDGET_KEYS["area"]] = []
+            st.session_state[WIDGET_KEYS["programme"]] = []
+            st.rerun()
+    start = st.session_state.get(WIDGET_KEYS["from"])
+    end = st.session_state.get(WIDGET_KEYS["to"])
+    if start and end and start > end:
+        start, end = end, start
+    return Filters(
+        countries=tuple(st.session_state.get(WIDGET_KEYS["country"], [])),
+        areas=tuple(st.session_state.get(WIDGET_KEYS["area"], [])),
+        programmes=tuple(st.session_state.get(WIDGET_KEYS["programme"], [])),
+        start=start,
+        end=end,
+    )
+
+
+def data_problem_banner(package: LoadedPackage) -> None:
+    """A plain-words notice when the data has problems; details live on the Sources page."""
+    errors = package.errors
+    unavailable = sorted(package.unavailable)
+    if not errors and not unavailable:
+        return
+    text = f"The data has {len(errors)} problem(s)"
+    if unavailable:
+        text += "; these tables could not be loaded: " + ", ".join(unavailable)
+    text += ". Affected rows are left out; everything else is shown. Details on the Sources page."
+    st.warning(text, icon=":material/warning:")
+
+
+def page_setup(title: str, needs: Iterable[str] = (), caption: str | None = None) -> PageContext:
+    """Everything a page does first: banner, filters (from and to the URL), required tables.
+
+    Stops the page with a clear message when a table it needs could not be loaded; the
+    sidebar and the other pages keep working.
+    """
+    package = get_package()
+    if package.spec is None:
+        st.title(title)
+        problem = package.problems[0]
+        st.error(f"The data package cannot be read — {problem.describe()}.")
+        st.stop()
+    _restore_from_url(package)
+    filters = _sidebar(package)
+    _write_url(filters)
+    st.title(title)
+    if caption:
+        st.caption(caption)
+    data_problem_banner(package)
+    for notice in st.session_state.pop("_url_notices", []):
+        st.info(notice, icon=":material/link_off:")
+    missing = [name for name in needs if not package.has(name)]
+    if missing:
+        st.error(
+            "This page needs the table(s) "
+            + ", ".join(f"'{m}'" for m in missing)
+            + ", which could not be loaded. See the Sources page for what is wrong."
+        )
+        st.page_link(SOURCES_PAGE, label="Open the Sources page", icon=":material/dataset:")
+        st.stop()
+    return PageContext(package, filters, clock.today())
+
+
+def download_buttons(
+    frame: pd.DataFrame,
+    *,
+    key: str,
+    file_stem: str,
+    package: LoadedPackage,
+    source_ids: Iterable[str],
+    as_of: str,
+) -> None:
+    """CSV and XLSX of exactly `frame`, each with its sources, built only when clicked."""
+    ids = list(source_ids)
+    line = source_line(package, ids, as_of, limit=20)
+    sources = sources_table(package, ids)
+    col_csv, col_xlsx = st.columns(2)
+    col_csv.download_button(
+        "Download CSV",
+        data=partial(to_csv_bytes, frame, [line]),
+        file_name=f"{file_stem}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    col_xlsx.download_button(
+        "Download XLSX",
+        data=partial(to_xlsx_bytes, {file_stem: frame}, sources),
+        file_name=f"{file_stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def show_table(
+    frame: pd.DataFrame,
+    *,
+    key: str,
+    file_stem: str,
+    package: LoadedPackage,
+    source_ids: Iterable[str],
+    as_of: str,
+    column_config: dict | None = None,
+) -> None:
+    """A table with its source line and downloads of exactly what it shows."""
+    ids = list(source_ids)
+    st.dataframe(frame, hide_index=True, column_config=column_config, key=f"{key}_table")
+    st.caption(source_line(package, ids, as_of))
+    download_buttons(
+        frame, key=key, file_stem=file_stem, package=package, source_ids=ids, as_of=as_of
+    )
+
+
+def show_chart(
+    fig: go.Figure,
+    data: pd.DataFrame,
+    *,
+    key: str,
+    file_stem: str,
+    package: LoadedPackage,
+    source_ids: Iterable[str],
+    as_of: str,
+    on_select: Callable[[], None] | None = None,
+    selection_mode: str | Sequence[str] = "points",
+) -> None:
+    """A chart, its source and as-of date, and its data as a table with downloads."""
+    ids = list(source_ids)
+    st.plotly_chart(
+        fig,
+        key=key,
+        theme=None,
+        config=PLOTLY_CONFIG,
+        on_select=on_select if on_select else "ignore",
+        selection_mode=selection_mode,
+    )
+    st.caption(source_line(package, ids, as_of))
+    with st.expander("Data behind this chart"):
+        show_table(
+            data,
+            key=f"{key}_data",
+            file_stem=file_stem,
+            package=package,
+            source_ids=ids,
+            as_of=as_of,
+        )
+
+
+def selection_values(key: str, field: str) -> list[str]:
+    """Values of `field` (customdata[0], location, x…) of the points selected on chart `key`."""
+    state = st.session_state.get(key)
+    if state is None:
+        return []
+    selection = (
+        state.get("selection", {}) if isinstance(state, dict) else getattr(state, "selection", {})
+    )
+    points = (
+        selection.get("points", [])
+        if isinstance(selection, dict)
+        else getattr(selection, "points", [])
+    )
+    values = []
+    for point in points:
+        value = point.get(field)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value is not None and str(value) not in values:
+            values.append(str(value))
+    return values
+
+
+def as_of_for(package: LoadedPackage, *tables: str) -> str:
+    return resource_as_of(package, *tables)

@@ -1,0 +1,59 @@
+"""Small helpers for tests that break data files on purpose or drive the app."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import APP
+
+
+def rewrite_cell(path: Path, line: int, column: str, value: str) -> str:
+    """Set one cell (by physical line, header = 1) and return the value it replaced."""
+    text = path.read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    col = rows[0].index(column)
+    old = rows[line - 1][col]
+    rows[line - 1][col] = value
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return old
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+
+
+def run_app(page: str | None = None, query: dict[str, str] | None = None) -> AppTest:
+    """Run the real app script (optionally on another page / with query params) under AppTest."""
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+def page_text(at: AppTest) -> str:
+    """All visible text of markdown, captions, titles, alerts and metrics, joined."""
+    parts: list[str] = []
+    for group in (
+        at.title,
+        at.header,
+        at.subheader,
+        at.markdown,
+        at.caption,
+        at.info,
+        at.warning,
+        at.error,
+        at.success,
+    ):
+        parts.extend(str(el.value) for el in group)
+    parts.extend(f"{m.label} {m.value}" for m in at.metric)
+    return "\n".join(parts)
