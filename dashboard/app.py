@@ -4,11 +4,14 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard.presentation import run
+from dashboard.ui import filter_sidebar, presenting
+
 HERE = Path(__file__).parent
 
 st.set_page_config(
     page_title="S&T Partnerships Dashboard",
-    page_icon=":material/public:",
+    page_icon=str(HERE / "static" / "favicon.png"),
     layout="wide",
     menu_items={
         "About": "S&T Partnerships Dashboard — partner countries, EU programmes, meetings."
@@ -38,4 +41,6 @@ PAGES = {
     ],
 }
 
-st.navigation(PAGES).run()
+page = st.navigation(PAGES, position="hidden" if presenting() else "sidebar")
+filter_sidebar(page.url_path)
+run(page)

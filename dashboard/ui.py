@@ -26,6 +26,7 @@ from dashboard.datasets.filters import (
 )
 from dashboard.datasets.loader import LoadedPackage
 from dashboard.datasets.store import get_package
+from dashboard.export.model import View, ViewItem
 from dashboard.export.tables import to_csv_bytes, to_xlsx_bytes
 
 # Plotly fetches its world outline from a CDN unless told otherwise; the app serves it itself
@@ -45,6 +46,9 @@ WIDGET_KEYS = {
     "to": "flt_to",
 }
 SOURCES_PAGE = "pages/sources.py"
+FILTERS_STATE = "_filters"  # this run's Filters, set by the entrypoint's filter_sidebar
+VIEW_STATE = "_view"  # this run's View: what the page has shown, for exports and slides
+PRESENT_STATE = "_present"
 
 
 @dataclass(frozen=True)
@@ -104,15 +108,34 @@ def set_filter(name: str, values: Sequence[str] | date | None) -> None:
     st.session_state[WIDGET_KEYS[name]] = list(values) if isinstance(values, Sequence) else values
 
 
-def _write_url(filters: Filters) -> None:
+def _write_url(filters: Filters, force: bool) -> None:
+    """Put the filters in the query string (only the keys whose value changed, unless `force`:
+    after a page switch the browser's address bar has dropped them)."""
     wanted = to_query(filters)
     for key in QUERY_KEYS:
         if key in wanted:
-            if st.query_params.get_all(key) != [wanted[key]]:
+            if force or st.query_params.get_all(key) != [wanted[key]]:
                 st.query_params[key] = wanted[key]
         elif key in st.query_params:
             del st.query_params[key]
+    if force and st.session_state.get(PRESENT_STATE):
+        st.query_params["present"] = "1"
     st.session_state["_url_sig"] = _url_signature({k: [v] for k, v in wanted.items()})
+
+
+def filter_sidebar(page_id: str) -> None:
+    """The filter widgets, read from and written to the URL. Called by the entrypoint only:
+    widgets rendered there keep their state when the user switches pages."""
+    package = get_package()
+    if package.spec is None:
+        st.session_state[FILTERS_STATE] = Filters()
+        return
+    _restore_from_url(package)
+    filters = _sidebar(package)
+    page_changed = st.session_state.get("_page_id") != page_id
+    st.session_state["_page_id"] = page_id
+    _write_url(filters, force=page_changed)
+    st.session_state[FILTERS_STATE] = filters
 
 
 def _sidebar(package: LoadedPackage) -> Filters:
@@ -203,8 +226,35 @@ def data_problem_banner(package: LoadedPackage) -> None:
     st.warning(text, icon=":material/warning:")
 
 
+def presenting() -> bool:
+    """Presentation mode: on when the URL says ``present=1``, kept across page switches."""
+    if st.query_params.get("present") == "1":
+        st.session_state[PRESENT_STATE] = True
+    return bool(st.session_state.get(PRESENT_STATE, False))
+
+
+def set_presenting(on: bool) -> None:
+    st.session_state[PRESENT_STATE] = on
+    st.session_state["_slide"] = 0
+    if on:
+        st.query_params["present"] = "1"
+    elif "present" in st.query_params:
+        del st.query_params["present"]
+
+
+def current_view() -> View | None:
+    """The charts and tables the current page has shown so far in this run."""
+    return st.session_state.get(VIEW_STATE)
+
+
+def _record(item: ViewItem) -> None:
+    view = current_view()
+    if view is not None:
+        view.items.append(item)
+
+
 def page_setup(title: str, needs: Iterable[str] = (), caption: str | None = None) -> PageContext:
-    """Everything a page does first: banner, filters (from and to the URL), required tables.
+    """Everything a page does first: title, banner, URL notices, its filters, required tables.
 
     Stops the page with a clear message when a table it needs could not be loaded; the
     sidebar and the other pages keep working.
@@ -215,9 +265,11 @@ def page_setup(title: str, needs: Iterable[str] = (), caption: str | None = None
         problem = package.problems[0]
         st.error(f"The data package cannot be read — {problem.describe()}.")
         st.stop()
-    _restore_from_url(package)
-    filters = _sidebar(package)
-    _write_url(filters)
+    filters = st.session_state.get(FILTERS_STATE, Filters())
+    names = dict(
+        zip(package.table("countries")["iso3"], package.table("countries")["name"], strict=False)
+    )
+    st.session_state[VIEW_STATE] = View(title, filters.describe(names), clock.today().isoformat())
     st.title(title)
     if caption:
         st.caption(caption)
@@ -270,6 +322,23 @@ def download_buttons(
     )
 
 
+def _table_with_downloads(
+    frame: pd.DataFrame,
+    *,
+    key: str,
+    file_stem: str,
+    package: LoadedPackage,
+    source_ids: list[str],
+    as_of: str,
+    column_config: dict | None = None,
+) -> None:
+    st.dataframe(frame, hide_index=True, column_config=column_config, key=f"{key}_table")
+    st.caption(source_line(package, source_ids, as_of))
+    download_buttons(
+        frame, key=key, file_stem=file_stem, package=package, source_ids=source_ids, as_of=as_of
+    )
+
+
 def show_table(
     frame: pd.DataFrame,
     *,
@@ -279,13 +348,25 @@ def show_table(
     source_ids: Iterable[str],
     as_of: str,
     column_config: dict | None = None,
+    title: str | None = None,
 ) -> None:
-    """A table with its source line and downloads of exactly what it shows."""
+    """A table with its source line and downloads of exactly what it shows.
+
+    The table also becomes a sheet of the view's workbook export (named `title` or
+    `file_stem`). In presentation mode tables are not shown: slides are charts.
+    """
     ids = list(source_ids)
-    st.dataframe(frame, hide_index=True, column_config=column_config, key=f"{key}_table")
-    st.caption(source_line(package, ids, as_of))
-    download_buttons(
-        frame, key=key, file_stem=file_stem, package=package, source_ids=ids, as_of=as_of
+    _record(ViewItem(title or file_stem, frame, source_line(package, ids, as_of), None, ids))
+    if presenting():
+        return
+    _table_with_downloads(
+        frame,
+        key=key,
+        file_stem=file_stem,
+        package=package,
+        source_ids=ids,
+        as_of=as_of,
+        column_config=column_config,
     )
 
 
@@ -301,8 +382,17 @@ def show_chart(
     on_select: Callable[[], None] | None = None,
     selection_mode: str | Sequence[str] = "points",
 ) -> None:
-    """A chart, its source and as-of date, and its data as a table with downloads."""
+    """A chart, its source and as-of date, and its data as a table with downloads.
+
+    The chart is also recorded for the view's deck export and for presentation mode, which
+    shows the recorded charts one per slide instead of the page.
+    """
     ids = list(source_ids)
+    line = source_line(package, ids, as_of)
+    title = fig.layout.title.text or file_stem.replace("_", " ").capitalize()
+    _record(ViewItem(title, data, line, fig, ids))
+    if presenting():
+        return
     st.plotly_chart(
         fig,
         key=key,
@@ -311,9 +401,9 @@ def show_chart(
         on_select=on_select if on_select else "ignore",
         selection_mode=selection_mode,
     )
-    st.caption(source_line(package, ids, as_of))
+    st.caption(line)
     with st.expander("Data behind this chart"):
-        show_table(
+        _table_with_downloads(
             data,
             key=f"{key}_data",
             file_stem=file_stem,

@@ -174,6 +174,24 @@ class WatchedPage:
             "[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout
         )
 
+    def multiselect(self, label: str):
+        """The multiselect widget labelled `label` (Streamlit 1.67 renders a react-aria combobox)."""
+        return self.page.locator("[data-testid=stMultiSelect]").filter(
+            has=self.page.get_by_label(label, exact=True)
+        ).first
+
+    def choose(self, label: str, option: str) -> None:
+        """Pick `option` in the multiselect labelled `label`, as a user types it."""
+        box = self.multiselect(label)
+        box.locator("input").click()
+        self.page.keyboard.type(option)
+        self.page.get_by_role("option", name=option, exact=True).first.click()
+        self.page.keyboard.press("Escape")
+
+    def chosen(self, label: str):
+        """Locator of the chosen values' chips in the multiselect labelled `label`."""
+        return self.multiselect(label).locator(".react-aria-ComboBox [data-tag] span[title]")
+
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"{name}.png"

@@ -1,0 +1,35 @@
+"""The app shell under AppTest: the home page and Sources page render; Sources lists every table."""
+
+from __future__ import annotations
+
+from dashboard.datasets import load_package
+from tests.helpers import page_text, run_app
+
+
+def test_home_page_renders_and_shows_the_loaded_datasets() -> None:
+    at = run_app()
+    assert not at.exception
+    datasets = next(df.value for df in at.dataframe if "Dataset" in df.value.columns)
+    assert len(datasets) == len(load_package().spec.resources)
+
+
+def test_sources_page_lists_every_table_with_publisher_licence_and_status() -> None:
+    at = run_app("pages/sources.py")
+    assert not at.exception
+    overview = next(df.value for df in at.dataframe if "Validation" in df.value.columns)
+    spec = load_package().spec
+    assert list(overview["File"]) == [res.path for res in spec.resources]
+    assert overview["Publisher"].str.len().gt(0).all()
+    assert overview["Licence"].str.len().gt(0).all()
+    assert overview["As of"].str.match(r"\d{4}-\d{2}-\d{2}").all()
+    assert overview["Validation"].str.contains("valid").all()
+    assert "Every table passed validation" in page_text(at)
+
+
+def test_hostile_query_string_gives_notices_not_errors() -> None:
+    at = run_app(query={"country": "<script>alert(1)</script>", "from": "yesterday"})
+    assert not at.exception
+    text = page_text(at)
+    assert "Ignored the country value" in text
+    assert "Ignored the 'from' date" in text
+    assert "<script>" not in "".join(el.value for el in at.markdown)

@@ -1,0 +1,63 @@
+"""The shared filters in a real browser: URL both ways, across pages, against hostile links."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_changing_a_filter_updates_the_url_and_reload_restores_it(app_page) -> None:
+    app_page.open("/")
+    app_page.choose("Country", "Romania")
+    expect(app_page.page).to_have_url(re.compile(r"country=ROU"))
+    app_page.wait_idle()
+
+    app_page.page.reload()
+    app_page.wait_idle()
+    expect(app_page.chosen("Country")).to_have_text(["Romania"])
+    app_page.assert_clean()
+
+
+def test_filters_survive_switching_pages(app_page) -> None:
+    app_page.open("/?country=ROU&area=ai")
+    app_page.page.locator("[data-testid=stSidebarNav] a", has_text="Sources").click()
+    expect(app_page.page).to_have_url(re.compile(r"/sources\?.*country=ROU"))
+    expect(app_page.page).to_have_url(re.compile(r"area=ai"))
+    app_page.wait_idle()
+    expect(app_page.chosen("Country")).to_have_text(["Romania"])
+    app_page.assert_clean()
+
+
+def test_a_shared_link_opens_the_same_view_on_another_page(app_page) -> None:
+    app_page.open("/sources?country=PAK,ROU&from=2025-01-01")
+    tags = app_page.chosen("Country")
+    expect(tags).to_have_text(["Pakistan", "Romania"])
+    dates = app_page.page.locator("[data-testid=stSidebar] [data-testid=stDateInput] input")
+    expect(dates.first).to_have_value("2025-01-01")
+    app_page.assert_clean()
+
+
+HOSTILE = [
+    "/?country=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+    "/?country=ZZZ&country=ROU&country=ROU",
+    "/?country=" + "A" * 5000,
+    "/?from=99999-99-99&to=yesterday",
+    "/?area=%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&programme=..%2F..%2Fetc",
+]
+
+
+@pytest.mark.parametrize("path", HOSTILE)
+def test_hostile_links_show_a_notice_and_no_error(app_page, path: str) -> None:
+    dialogs: list[str] = []
+    app_page.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    app_page.open(path)
+    notices = app_page.page.locator("[data-testid=stAlertContentInfo]")
+    expect(notices.first).to_contain_text("Ignored")
+    assert dialogs == [], "markup from the URL was executed"
+    assert app_page.page.locator("img[src=x]").count() == 0
+    assert "ZZZ" not in app_page.page.url and "script" not in app_page.page.url
+    app_page.assert_clean()
