@@ -1,5 +1,224 @@
-"""Placeholder until the page is built."""
+"""Follow-ups: the commitments meetings produced, their status and age; each opens its meeting."""
 
-from dashboard.ui import page_setup
+import re
 
-page_setup("followups")
+import pandas as pd
+import streamlit as st
+
+from dashboard.charts.followups import (
+    OVERDUE_FLAG,
+    actions_table,
+    by_country_figure,
+    by_status_figure,
+    counts_by_country,
+)
+from dashboard.datasets.citations import source_line
+from dashboard.datasets.views import (
+    LONG_PENDING_DAYS,
+    STATUS_LABELS,
+    STATUS_ORDER,
+    followups_view,
+    status_counts,
+)
+from dashboard.ui import (
+    PageContext,
+    as_of_for,
+    download_buttons,
+    page_setup,
+    selection_values,
+    set_filter,
+    show_chart,
+)
+
+STATUS_PARAM = "status"
+STATUS_KEY = "followups_status"
+ACTION_KEY = "followups_action"
+COUNTRY_CHART_KEY = "followups_by_country"
+TIMELINE_PAGE = "pages/timeline.py"
+FLAGGED_BACKGROUND = "background-color: #FBE3D6"
+_SAFE_TOKEN = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=])")
+
+
+def plain(value: object) -> str:
+    """Data text made safe for st.markdown: every markdown/HTML character taken literally."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(value))
+
+
+def statuses_from_url() -> list[str]:
+    """The statuses named by `status=` in the URL; anything else is dropped with a notice."""
+    kept: list[str] = []
+    dropped = 0
+    for value in st.query_params.get_all(STATUS_PARAM):
+        for part in (p.strip().lower() for p in value.split(",")):
+            if part in STATUS_ORDER:
+                if part not in kept:
+                    kept.append(part)
+            elif part:
+                dropped += 1
+                shown = f"'{part}'" if _SAFE_TOKEN.match(part) else "a value"
+                st.info(
+                    f"Ignored the status {shown} from the link: it is not one of "
+                    + ", ".join(STATUS_ORDER)
+                    + ".",
+                    icon=":material/link_off:",
+                )
+    if dropped:
+        _write_statuses(kept)
+    return kept
+
+
+def _write_statuses(statuses: list[str]) -> None:
+    if statuses:
+        st.query_params[STATUS_PARAM] = ",".join(statuses)
+    elif STATUS_PARAM in st.query_params:
+        del st.query_params[STATUS_PARAM]
+
+
+def _on_status_change() -> None:
+    _write_statuses(list(st.session_state.get(STATUS_KEY, [])))
+
+
+def _on_country_click() -> None:
+    clicked = selection_values(COUNTRY_CHART_KEY, "customdata")
+    if clicked:
+        set_filter("country", clicked[:1])
+
+
+def no_actions_message(ctx: PageContext, statuses: list[str]) -> str:
+    filters = ctx.filters
+    if filters.countries:
+        names = ", ".join(ctx.country_name(c) for c in filters.countries)
+        text = f"No follow-up actions recorded for {names}"
+    else:
+        text = "No follow-up actions"
+    if filters.start or filters.end:
+        text += " raised in this period"
+    if filters.areas:
+        text += " in the chosen cooperation areas"
+    if statuses:
+        text += " with status " + " or ".join(STATUS_LABELS[s] for s in statuses)
+    return text + "."
+
+
+def _highlight_flagged(row: pd.Series) -> list[str]:
+    return [FLAGGED_BACKGROUND if row["Flag"] else "" for _ in row]
+
+
+ctx = page_setup(
+    "Follow-ups",
+    needs=["followups", "meetings", "sources", "cooperation_areas"],
+    caption=(
+        "The commitments meetings produced (MoU proposed, forum proposed, visit invited…). "
+        "Status, in the order work moves: Proposed = raised by one side, not yet accepted by "
+        "the other; Agreed = accepted by both sides, work not yet visibly started; In progress "
+        "= work under way (drafts exchanged, first steps reported); Done = delivered (MoU "
+        "signed, forum held, visit made); Dropped = abandoned or overtaken. Each status is the "
+        "latest one a public source reports, with its date."
+    ),
+)
+package = ctx.package
+statuses = statuses_from_url()
+st.session_state[STATUS_KEY] = statuses
+st.multiselect(
+    "Status",
+    list(STATUS_ORDER),
+    key=STATUS_KEY,
+    format_func=STATUS_LABELS.get,
+    on_change=_on_status_change,
+    placeholder="All statuses",
+)
+st.caption(
+    f"Ages count days from the meeting that raised an action to its closing, or to "
+    f"{ctx.today:%Y-%m-%d} while it is open. {OVERDUE_FLAG}: open past its due date. Long "
+    f"pending: open more than {LONG_PENDING_DAYS} days."
+)
+
+actions = followups_view(package, ctx.filters, ctx.today)
+if statuses:
+    actions = actions[actions["status"].isin(statuses)].reset_index(drop=True)
+
+if actions.empty:
+    st.info(plain(no_actions_message(ctx, statuses)))
+    st.stop()
+
+source_ids = list(dict.fromkeys(actions["source_id"].dropna().tolist()))
+source_ids += [s for s in actions["status_source_id"].dropna() if s not in source_ids]
+as_of = as_of_for(package, "followups")
+
+shown, open_, overdue, long_pending = st.columns(4)
+shown.metric("Actions shown", len(actions))
+open_.metric("Open", int(actions["is_open"].sum()))
+overdue.metric("Overdue", int(actions["overdue"].sum()))
+long_pending.metric(f"Open > {LONG_PENDING_DAYS} days", int(actions["long_pending"].sum()))
+
+areas = package.table("cooperation_areas")
+table = actions_table(actions, dict(zip(areas["area_id"], areas["name"], strict=False)))
+st.dataframe(
+    table.style.apply(_highlight_flagged, axis=1),
+    hide_index=True,
+    key="followups_table",
+    column_config={
+        "Action": st.column_config.TextColumn(width="large"),
+        "Flag": st.column_config.TextColumn(
+            help=f"Overdue: open past its due date. Long pending: open > {LONG_PENDING_DAYS} days."
+        ),
+        "Raised": st.column_config.DateColumn(format="YYYY-MM-DD"),
+        "Due": st.column_config.DateColumn(format="YYYY-MM-DD"),
+        "Status as of": st.column_config.DateColumn(format="YYYY-MM-DD"),
+        "Age (days)": st.column_config.NumberColumn(format="%d"),
+        "Meeting": st.column_config.TextColumn(help="The meeting that raised the action."),
+    },
+)
+st.caption(source_line(package, source_ids, as_of))
+download_buttons(
+    table,
+    key="followups",
+    file_stem="followups",
+    package=package,
+    source_ids=source_ids,
+    as_of=as_of,
+)
+
+chosen = st.selectbox(
+    "Open the meeting behind an action",
+    list(actions["action_id"]),
+    index=None,
+    key=ACTION_KEY,
+    format_func=lambda a: (
+        f"{actions.loc[actions['action_id'] == a, 'partner'].iloc[0]} · "
+        f"{actions.loc[actions['action_id'] == a, 'description'].iloc[0]}"
+    ),
+    placeholder="Choose an action",
+)
+if st.button("Open meeting", icon=":material/event:", disabled=chosen is None):
+    meeting_id = actions.loc[actions["action_id"] == chosen, "meeting_id"].iloc[0]
+    st.switch_page(TIMELINE_PAGE, query_params={"event": meeting_id})
+
+by_status, by_country = st.columns([1, 2])
+with by_status:
+    counts = status_counts(actions)
+    show_chart(
+        by_status_figure(counts, title="Actions by status"),
+        counts.rename(columns={"label": "Status", "actions": "Actions"})[["Status", "Actions"]],
+        key="followups_by_status",
+        file_stem="followups-by-status",
+        package=package,
+        source_ids=source_ids,
+        as_of=as_of,
+    )
+with by_country:
+    per_country = counts_by_country(actions)
+    show_chart(
+        by_country_figure(per_country, title="Actions by partner and status"),
+        per_country.rename(columns={"partner": "Partner", "label": "Status", "actions": "Actions"})[
+            ["Partner", "Status", "Actions"]
+        ],
+        key=COUNTRY_CHART_KEY,
+        file_stem="followups-by-country",
+        package=package,
+        source_ids=source_ids,
+        as_of=as_of,
+        on_select=_on_country_click,
+    )
+    st.caption("Click a partner's bar to show only that country.")

@@ -1,5 +1,244 @@
-"""Placeholder until the page is built."""
+"""Meetings timeline: every event by partner on a date axis; pick one to read its details.
 
-from dashboard.ui import page_setup
+The chosen event travels in the URL as `event=<meeting_id>`, so the Follow-ups page (and any
+shared link) can open a meeting directly.
+"""
 
-page_setup("timeline")
+import re
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.charts.followups import actions_table
+from dashboard.charts.timeline import EVENT_LABELS, date_text, timeline_figure
+from dashboard.datasets.citations import sources_table
+from dashboard.datasets.filters import Filters
+from dashboard.datasets.views import followups_view, meetings_view
+from dashboard.ui import (
+    PageContext,
+    as_of_for,
+    page_setup,
+    selection_values,
+    show_chart,
+    show_table,
+)
+
+EVENT_PARAM = "event"
+EVENT_KEY = "timeline_event"
+CHART_KEY = "timeline_chart"
+DETAILS_KEY = "event_details"
+SCOPE_LABELS = {
+    "MoST": "Ministry of Science and Technology",
+    "MoST body": "a body of the Ministry of Science and Technology",
+    "S&T institution": "an S&T institution",
+    "Gov-level": "government level (beyond the ministry)",
+    "Adjacent": "another ministry (adjacent to S&T)",
+}
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=])")
+
+
+def plain(value: object) -> str:
+    """Data text made safe for st.markdown: every markdown/HTML character taken literally."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(value))
+
+
+def _shown(raw: str) -> str:
+    return raw if len(raw) <= 40 else raw[:37] + "…"
+
+
+def event_from_url(known_ids: set[str]) -> str | None:
+    """The meeting named by `event=` in the URL; an unknown id is dropped with a notice."""
+    raw = st.query_params.get(EVENT_PARAM)
+    if not raw:
+        return None
+    if raw in known_ids:
+        return raw
+    del st.query_params[EVENT_PARAM]
+    st.info(
+        f"Ignored the event '{plain(_shown(raw))}' from the link: no meeting has that id.",
+        icon=":material/link_off:",
+    )
+    return None
+
+
+def _on_pick() -> None:
+    chosen = st.session_state.get(EVENT_KEY)
+    if chosen:
+        st.query_params[EVENT_PARAM] = chosen
+    elif EVENT_PARAM in st.query_params:
+        del st.query_params[EVENT_PARAM]
+
+
+def _on_chart_select() -> None:
+    clicked = selection_values(CHART_KEY, "customdata")
+    if clicked:
+        st.query_params[EVENT_PARAM] = clicked[0]
+
+
+def no_meetings_message(ctx: PageContext) -> str:
+    filters = ctx.filters
+    if filters.countries:
+        names = ", ".join(ctx.country_name(c) for c in filters.countries)
+        text = f"No meetings recorded for {names}"
+    else:
+        text = "No meetings"
+    if filters.start or filters.end:
+        text += " in this period"
+    if filters.areas:
+        text += " in the chosen cooperation areas"
+    return text + "."
+
+
+def _field(label: str, value: object) -> None:
+    st.markdown(f"**{label}:** {plain(value) or 'not recorded'}")
+
+
+def _chart_data(view: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Date": view["date"].dt.date,
+            "Date precision": view["date_precision"],
+            "End date": view["end_date"].dt.date,
+            "Partner": view["partner"],
+            "Type": view["event_type"].map(EVENT_LABELS).fillna(view["event_type"]),
+            "Event": view["title"],
+            "Place": view["location"],
+            "Areas": view["areas"],
+            "Meeting id": view["meeting_id"],
+            "Source id": view["source_id"],
+        }
+    )
+
+
+def show_event(ctx: PageContext, meeting_id: str, on_chart: bool) -> None:
+    """Everything recorded about one event: when, where, who, what, what followed, source."""
+    package = ctx.package
+    meetings = package.table("meetings")
+    event = meetings[meetings["meeting_id"] == meeting_id].iloc[0]
+    with st.container(border=True, key=DETAILS_KEY):
+        st.subheader(plain(event["title"]) or plain(meeting_id))
+        if not on_chart:
+            st.caption("This event is outside the current filters, so it is not on the chart.")
+        left, right = st.columns(2)
+        with left:
+            _field("Date", date_text(event["date"], event["date_precision"], event["end_date"]))
+            if isinstance(event["date_note"], str):
+                st.caption(plain(event["date_note"]))
+            _field("Place", event["location"])
+            _field("Partner", ctx.country_name(event["partner_iso3"]))
+            event_type = EVENT_LABELS.get(event["event_type"], event["event_type"])
+            detail = event["event_type_detail"]
+            _field("Type", f"{event_type} ({detail})" if isinstance(detail, str) else event_type)
+        with right:
+            _field("Pakistan side", event["pakistan_lead"])
+            _field(f"{ctx.country_name(event['partner_iso3'])} side", event["partner_lead"])
+            scope = SCOPE_LABELS.get(event["lead_scope"], event["lead_scope"])
+            detail = event["lead_scope_detail"]
+            _field("Led at", f"{scope} — {detail}" if isinstance(detail, str) else scope)
+        links = package.table("meeting_areas")
+        areas = package.table("cooperation_areas")
+        area_names = dict(zip(areas["area_id"], areas["name"], strict=False))
+        discussed = [
+            area_names.get(a, a) for a in links.loc[links["meeting_id"] == meeting_id, "area_id"]
+        ]
+        _field("Areas discussed", "; ".join(sorted(discussed)))
+        _field("Outcomes", event["outcomes"])
+        if isinstance(event["caveats"], str):
+            _field("Caveats", event["caveats"])
+
+        st.markdown("**Follow-up actions from this event**")
+        actions = followups_view(package, Filters(), ctx.today)
+        actions = actions[actions["meeting_id"] == meeting_id]
+        if actions.empty:
+            st.text("No follow-up actions recorded for this event.")
+        else:
+            table = actions_table(actions, area_names)
+            show_table(
+                table[["Action", "Status", "Flag", "Age (days)", "Due", "Owner", "Status as of"]],
+                key="timeline_event_actions",
+                file_stem=f"followups-{meeting_id}",
+                package=package,
+                source_ids=list(actions["source_id"].dropna())
+                + list(actions["status_source_id"].dropna()),
+                as_of=as_of_for(package, "followups"),
+            )
+
+        st.markdown("**Source document**")
+        source = sources_table(package, [event["source_id"]])
+        if source.empty:
+            st.text("The source of this event is not recorded.")
+        else:
+            doc = source.iloc[0]
+            published = doc["published"]
+            when = f" ({published:%Y-%m-%d})" if not pd.isna(published) else ""
+            st.markdown(f"{plain(doc['publisher'])}: *{plain(doc['title'])}*{plain(when)}")
+            url = str(doc["url"])
+            if url.startswith(("https://", "http://")):
+                st.link_button("Open the source document", url, icon=":material/open_in_new:")
+                st.caption(plain(url))
+        if isinstance(event["also_sources"], str):
+            _field("Also reported by", event["also_sources"])
+
+
+ctx = page_setup(
+    "Meetings timeline",
+    needs=["meetings", "meeting_areas", "followups", "sources", "cooperation_areas"],
+    caption=(
+        "Every meeting, visit, MoU, forum and joint commission, one lane per partner. Marker "
+        "shape and colour give the type; hollow markers right of the dashed line are upcoming. "
+        "Click an event, or choose it below, to read its details."
+    ),
+)
+package = ctx.package
+all_ids = set(package.table("meetings")["meeting_id"].dropna())
+selected = event_from_url(all_ids)
+view = meetings_view(package, ctx.filters)
+
+if view.empty:
+    st.info(plain(no_meetings_message(ctx)))
+else:
+    partners = view["partner"].nunique()
+    st.markdown(
+        f"**{len(view)} event(s)** with **{partners} partner(s)**"
+        + (f": {plain(', '.join(sorted(view['partner'].unique())))}" if partners <= 5 else "")
+    )
+    publishers = sources_table(package, view["source_id"].dropna())
+    publisher_of = dict(zip(publishers["source_id"], publishers["publisher"], strict=False))
+    fig = timeline_figure(
+        view.assign(source=view["source_id"].map(publisher_of)),
+        ctx.today,
+        title="Meetings, visits and agreements by partner",
+    )
+    show_chart(
+        fig,
+        _chart_data(view),
+        key=CHART_KEY,
+        file_stem="meetings-timeline",
+        package=package,
+        source_ids=view["source_id"].dropna(),
+        as_of=as_of_for(package, "meetings"),
+        on_select=_on_chart_select,
+    )
+
+options = list(view["meeting_id"])
+if selected and selected not in options:
+    options.insert(0, selected)
+if options:
+    labels = package.table("meetings").set_index("meeting_id")
+    st.session_state[EVENT_KEY] = selected
+    st.selectbox(
+        "Event details",
+        options,
+        index=None,
+        key=EVENT_KEY,
+        on_change=_on_pick,
+        format_func=lambda m: (
+            f"{labels.at[m, 'date']:%Y-%m-%d} · {ctx.country_name(labels.at[m, 'partner_iso3'])}"
+            f" · {labels.at[m, 'title']}"
+        ),
+        placeholder="Choose an event, or click one on the chart",
+    )
+if selected:
+    show_event(ctx, selected, on_chart=selected in set(view["meeting_id"]))
