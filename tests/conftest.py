@@ -158,11 +158,18 @@ class WatchedPage:
                 else self.foreign_requests.append(req.url)
             ),
         )
-        page.on(
-            "console",
-            lambda msg: self.console_errors.append(msg.text) if msg.type == "error" else None,
-        )
+        page.on("console", self._on_console)
         page.on("pageerror", lambda exc: self.console_errors.append(str(exc)))
+
+    def _on_console(self, msg) -> None:
+        if msg.type != "error":
+            return
+        # Streamlit's frontend probes <page>/_stcore/health and host-config on a deep link
+        # before falling back to the root; those two 404s are its own (streamlit#7074).
+        url = (msg.location or {}).get("url", "")
+        if "/_stcore/health" in url or "/_stcore/host-config" in url:
+            return
+        self.console_errors.append(f"{msg.text} ({url})" if url else msg.text)
 
     def open(self, path: str = "/", timeout: float = 60_000) -> None:
         self.page.goto(self.base_url + path)
