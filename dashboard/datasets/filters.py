@@ -169,3 +169,17 @@ def year_range(filters: Filters, default: tuple[int, int]) -> tuple[int, int]:
     low = filters.start.year if filters.start else default[0]
     high = filters.end.year if filters.end else default[1]
     return low, high
+
+
+def parse_page_code(
+    key: str, values: Sequence[str], known: Iterable[str], normalise=str.upper
+) -> tuple[str | None, list[str]]:
+    """One page-specific code from the URL (e.g. ?indicator=…), checked like the filters.
+
+    Returns the first known code (or None) and a notice for every value that was dropped.
+    """
+    notices: list[str] = []
+    codes = _parse_codes(key, values, frozenset(known), normalise, notices)
+    if len(codes) > 1:
+        notices.append(f"The link gives '{key}' more than once; the first value was used.")
+    return (codes[0] if codes else None), notices

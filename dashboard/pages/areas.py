@@ -1,5 +1,160 @@
-"""Placeholder until the page is built."""
+"""Cooperation areas: partner countries × cooperation areas — partner strength, our priority,
+the programmes that fund each area. Selecting a cell sets the country and area filters and
+leads to the country profile and the EU programmes.
+"""
 
-from dashboard.ui import page_setup
+import re
 
-page_setup("areas")
+import pandas as pd
+import streamlit as st
+
+from dashboard.charts.areas import area_matrix
+from dashboard.datasets.citations import source_line
+from dashboard.datasets.matrix import (
+    SCORING,
+    area_columns,
+    area_funding,
+    area_programmes,
+    matrix_source_ids,
+    partner_area_matrix,
+    partner_rows,
+)
+from dashboard.datasets.programme_tree import BASIS_WORDS
+from dashboard.ui import as_of_for, page_setup, set_filter, show_chart, show_table
+
+MATRIX_KEY = "areas_matrix"
+MATRIX_COLUMNS = {
+    "country": "Country",
+    "area": "Cooperation area",
+    "score": "Partner strength",
+    "expertise": "Expertise named by a source",
+    "meetings": "Meetings that discussed it",
+    "latest_meeting": "Latest meeting",
+    "in_founding_release": "Our priority (release of 2025-08-09)",
+    "programmes": "Programmes funding the area",
+    "source": "Sources",
+}
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: object) -> str:
+    """Data text made safe for st.markdown: every markdown character is escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+ctx = page_setup(
+    "Cooperation areas",
+    needs=["countries", "cooperation_areas", "country_areas", "meetings", "meeting_areas"],
+    caption="Where to cooperate, with whom, with whose money: partner countries against "
+    f"cooperation areas. {SCORING} ★ marks our priority areas, named in the founding release "
+    "of 2025-08-09; the row below counts the EU programmes (or programme parts) recorded as "
+    "funding each area. Click a cell to filter on that country and area.",
+)
+package, filters = ctx.package, ctx.filters
+names = ctx.country_names
+
+partners = partner_rows(package, filters)
+not_partners = [c for c in filters.countries if c not in set(partners["iso3"])]
+if not_partners:
+    st.info(
+        "Not tracked as partner countries, so not in the matrix: "
+        + ", ".join(names.get(c, c) for c in not_partners)
+        + "."
+    )
+if partners.empty:
+    st.info("No partner country in the country filter. Clear it to see every partner.")
+    st.stop()
+
+matrix = partner_area_matrix(package, filters)
+areas = area_columns(package, filters)
+funding = area_funding(package, areas)
+releases = package.table("cooperation_areas")
+release_source = releases.loc[
+    releases["in_founding_release"].fillna(False).astype(bool), "source_id"
+]
+as_of = as_of_for(package, "country_areas", "meetings", "meeting_areas", "programme_areas")
+source_ids = matrix_source_ids(package, matrix)
+
+
+def _select_cell() -> None:
+    """A clicked cell sets the country and area filters; a priority or programme mark only
+    the area."""
+    state = st.session_state.get(MATRIX_KEY)
+    points = (state or {}).get("selection", {}).get("points", [])
+    data = [p.get("customdata") for p in points if isinstance(p.get("customdata"), list)]
+    countries = list(dict.fromkeys(d[0] for d in data if len(d) > 1 and d[0]))
+    chosen_areas = list(dict.fromkeys(d[1] for d in data if len(d) > 1 and d[1]))
+    if countries:
+        set_filter("country", countries)
+    if chosen_areas:
+        set_filter("area", chosen_areas)
+
+
+if matrix["score"].sum() == 0:
+    st.caption(
+        "No expertise named by a source and no meeting on these areas recorded for the "
+        "countries and period chosen."
+    )
+elif matrix["meetings"].sum() == 0 and (filters.start or filters.end):
+    st.caption("No meeting in the period chosen: the strengths shown are named expertise only.")
+show_chart(
+    area_matrix(
+        matrix,
+        funding,
+        title="Partner strength by cooperation area",
+        priority_source=source_line(package, release_source.head(1), None, limit=1).removeprefix(
+            "Source: "
+        ),
+    ),
+    matrix[list(MATRIX_COLUMNS)].rename(columns=MATRIX_COLUMNS),
+    key=MATRIX_KEY,
+    file_stem="cooperation_matrix",
+    package=package,
+    source_ids=source_ids,
+    as_of=as_of,
+    on_select=_select_cell,
+)
+
+single_country = partners["iso3"].iloc[0] if len(partners) == 1 else None
+single_area = areas.iloc[0] if len(areas) == 1 else None
+if single_country or single_area is not None:
+    st.subheader("Selected")
+    if single_country and single_area is not None:
+        cell = matrix.iloc[0]
+        st.markdown(
+            f"**{plain(cell['country'])} × {plain(cell['area'])}**: partner strength "
+            f"{int(cell['score'])}; expertise named by a source: "
+            f"{'yes' if cell['expertise'] else 'no'}; meetings that discussed it: "
+            f"{int(cell['meetings'])}."
+        )
+    links = st.columns(2)
+    if single_country:
+        links[0].page_link(
+            "pages/country.py",
+            label=f"Country profile: {plain(names.get(single_country, single_country))}",
+            icon=":material/flag:",
+        )
+    if single_area is not None:
+        links[1].page_link(
+            "pages/programmes.py",
+            label=f"EU programmes funding {plain(single_area['name'])}",
+            icon=":material/euro:",
+        )
+        funders = area_programmes(package, [single_area["area_id"]])
+        if funders.empty:
+            st.info(f"No EU programme is recorded as funding {single_area['name']}.")
+        else:
+            show_table(
+                pd.DataFrame(
+                    {
+                        "Programme": funders["programme"],
+                        "Basis": funders["basis"].map(BASIS_WORDS).fillna(funders["basis"]),
+                    }
+                ),
+                key="areas_funders",
+                file_stem="programmes_funding_area",
+                package=package,
+                source_ids=funders["source_id"].dropna().tolist(),
+                as_of=as_of_for(package, "programme_areas"),
+                title="Programmes funding the area",
+            )

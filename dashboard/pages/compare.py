@@ -1,5 +1,178 @@
-"""Placeholder until the page is built."""
+"""Compare indicators: any indicator, any countries, any years — trend, ranking and table.
 
-from dashboard.ui import page_setup
+The indicator travels in the URL as ``indicator=<code>`` next to the shared filters; clicking
+a ranking bar sets the country filter, so the charts filter each other.
+"""
 
-page_setup("compare")
+import pandas as pd
+import streamlit as st
+
+from dashboard.charts.compare import latest_ranking, trend_lines
+from dashboard.datasets.compare import (
+    HOME_ISO3,
+    build_comparison,
+    comparison_table,
+    data_years,
+    default_countries,
+    indicator_codes,
+    reference_groups,
+)
+from dashboard.datasets.filters import parse_page_code, year_range
+from dashboard.ui import as_of_for, page_setup, selection_values, set_filter, show_chart, show_table
+
+INDICATOR_KEY = "cmp_indicator"
+# The widget's own state is dropped when another page runs; this copy survives page switches.
+INDICATOR_KEPT = "_cmp_indicator_kept"
+# What this page last wrote to the URL: a different value there comes from a link.
+INDICATOR_IN_URL = "_cmp_indicator_in_url"
+REFERENCES_KEY = "cmp_references"
+RANKING_KEY = "cmp_ranking"
+SERIES_COLUMNS = {
+    "country": "Country",
+    "iso3": "ISO3",
+    "year": "Year",
+    "value": "Value",
+    "unit": "Unit",
+    "source": "Source",
+}
+
+ctx = page_setup(
+    "Compare indicators",
+    needs=["countries", "indicators", "indicator_catalogue"],
+    caption="Any indicator, any countries, any years. Countries come from the sidebar's country "
+    "filter, years from its period. Click a bar of the ranking to compare that country alone.",
+)
+package, filters = ctx.package, ctx.filters
+names = ctx.country_names
+catalogue = package.table("indicator_catalogue")
+indicator_names = dict(zip(catalogue["indicator_code"], catalogue["name"], strict=False))
+codes = indicator_codes(package)
+
+if not codes:
+    st.info("No indicators are recorded in the indicator catalogue.")
+    st.stop()
+
+
+def _indicator_from_url() -> list[str]:
+    """Take ``indicator=`` from the URL when it is new (a link was opened, not our own write);
+    notices for what had to be dropped."""
+    from_url = st.query_params.get_all("indicator")
+    if not from_url or from_url == [st.session_state.get(INDICATOR_IN_URL)]:
+        return []
+    code, notices = parse_page_code("indicator", from_url, codes)
+    if code:
+        st.session_state[INDICATOR_KEY] = code
+    return notices
+
+
+for notice in _indicator_from_url():
+    st.info(notice, icon=":material/link_off:")
+if INDICATOR_KEY not in st.session_state and st.session_state.get(INDICATOR_KEPT) in codes:
+    st.session_state[INDICATOR_KEY] = st.session_state[INDICATOR_KEPT]
+if st.session_state.get(INDICATOR_KEY) not in codes:
+    st.session_state[INDICATOR_KEY] = codes[0]
+
+col_indicator, col_references = st.columns([3, 2])
+indicator = col_indicator.selectbox(
+    "Indicator",
+    codes,
+    key=INDICATOR_KEY,
+    format_func=lambda code: indicator_names.get(code, code),
+)
+st.session_state[INDICATOR_KEPT] = indicator
+if st.query_params.get_all("indicator") != [indicator]:
+    st.query_params["indicator"] = indicator
+st.session_state[INDICATOR_IN_URL] = indicator
+
+groups = reference_groups(package, indicator)
+st.session_state[REFERENCES_KEY] = [
+    g for g in st.session_state.get(REFERENCES_KEY, []) if g in groups
+]
+references = col_references.multiselect(
+    "Reference groups",
+    groups,
+    key=REFERENCES_KEY,
+    format_func=lambda code: names.get(code, code),
+    placeholder="e.g. World",
+    help="Aggregates such as the World or an income group, drawn as dashed reference lines.",
+)
+
+compared = list(filters.countries) or default_countries(package, indicator)
+years = year_range(filters, data_years(package, indicator, compared) or (1960, 2030))
+comparison = build_comparison(package, indicator, filters.countries, years, references)
+title_years = f"{comparison.years[0]}–{comparison.years[1]}" if comparison.years else ""
+
+if comparison.defaulted:
+    st.caption(
+        f"No country chosen in the filter: showing Pakistan and the {len(compared) - 1} partner "
+        "countries that have values for this indicator."
+    )
+if comparison.series.empty:
+    who = ", ".join(names.get(c, c) for c in compared)
+    period = f" between {years[0]} and {years[1]}" if filters.start or filters.end else ""
+    st.info(f"No values of {comparison.indicator} recorded for {who}{period}.")
+    st.stop()
+if comparison.without_data:
+    st.caption(
+        f"No values of {comparison.indicator} in {years[0]}–{years[1]} for: "
+        + ", ".join(names.get(c, c) for c in comparison.without_data)
+        + "."
+    )
+if HOME_ISO3 in comparison.countries:
+    st.caption("Pakistan is drawn with the thick green line and green bar.")
+
+as_of = as_of_for(package, "indicators", "indicator_catalogue")
+series_shown = comparison.series[list(SERIES_COLUMNS)].rename(columns=SERIES_COLUMNS)
+if not comparison.references.empty:
+    references_shown = comparison.references[list(SERIES_COLUMNS)].rename(columns=SERIES_COLUMNS)
+    series_shown = pd.concat([series_shown, references_shown], ignore_index=True)
+show_chart(
+    trend_lines(
+        comparison.series,
+        comparison.references,
+        title=f"{comparison.indicator}, {title_years}",
+        unit=comparison.unit,
+    ),
+    series_shown,
+    key="cmp_trend",
+    file_stem="compare_trend",
+    package=package,
+    source_ids=comparison.source_ids,
+    as_of=as_of,
+)
+
+
+def _select_country() -> None:
+    """A clicked ranking bar becomes the country filter."""
+    chosen = selection_values(RANKING_KEY, "customdata")
+    if chosen:
+        set_filter("country", chosen)
+
+
+ranking_columns = {"rank": "Rank", **SERIES_COLUMNS}
+show_chart(
+    latest_ranking(
+        comparison.latest,
+        title=f"Latest value per country: {comparison.indicator}",
+        unit=comparison.unit,
+    ),
+    comparison.latest[list(ranking_columns)].rename(columns=ranking_columns),
+    key=RANKING_KEY,
+    file_stem="compare_latest",
+    package=package,
+    source_ids=comparison.source_ids,
+    as_of=as_of,
+    on_select=_select_country,
+)
+
+st.subheader("Values by year")
+st.caption(f"{comparison.indicator} ({comparison.unit}); one row per country, one column per year.")
+show_table(
+    comparison_table(comparison.series),
+    key="cmp_table",
+    file_stem="compare_values",
+    package=package,
+    source_ids=comparison.source_ids,
+    as_of=as_of,
+    title="Values by year",
+)
