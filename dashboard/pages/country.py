@@ -1,5 +1,377 @@
-"""Placeholder until the page is built."""
+"""Country profile: one country on one page, next to Pakistan and chosen peers.
 
-from dashboard.ui import page_setup
+Everything shown comes from `build_country_profile`, the same object the PDF brief uses.
+"""
 
-page_setup("country")
+import re
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.charts.country import hubs_map, indicator_trend, latest_comparison
+from dashboard.charts.theme import format_value
+from dashboard.datasets.citations import source_line, sources_table
+from dashboard.datasets.filters import to_query
+from dashboard.datasets.profile import HOME_ISO3, KEY_INDICATORS, build_country_profile
+from dashboard.datasets.views import STATUS_LABELS
+from dashboard.ui import as_of_for, page_setup, set_filter, show_chart, show_table
+
+DEFAULT_ISO3 = "ROU"
+PICKER_KEY = "country_profile_pick"
+ELIGIBILITY_WORDS = {
+    "eligible_by_rule": "Eligible (by rule)",
+    "limited": "Limited",
+    "unverified": "Not confirmed",
+    "not_eligible": "Not eligible",
+}
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: object) -> str:
+    """Data text made safe for st.markdown: every markdown character is escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+ctx = page_setup(
+    "Country profile",
+    needs=["countries", "indicators", "indicator_catalogue", "meetings", "followups"],
+    caption="One country on one page: its tech sector next to Pakistan's and chosen peers', "
+    "its companies and hubs, EU programme access, meetings and open follow-ups.",
+)
+package, filters = ctx.package, ctx.filters
+names = ctx.country_names
+
+countries = package.table("countries")
+choices = countries[countries["kind"].isin(["country", "union"])].sort_values(
+    ["is_partner", "name"], ascending=[False, True]
+)
+options = list(choices["iso3"])
+iso3 = filters.countries[0] if filters.countries else DEFAULT_ISO3
+peers = list(filters.countries[1:])
+if iso3 not in options:
+    options.insert(0, iso3)
+
+
+def _pick_country() -> None:
+    """The picked country leads the country filter; the others stay as peers."""
+    picked = st.session_state[PICKER_KEY]
+    set_filter("country", list(dict.fromkeys([picked, *peers])))
+
+
+# The picker always shows the filter's country, also after the sidebar changed it.
+st.session_state[PICKER_KEY] = iso3
+st.selectbox(
+    "Country",
+    options,
+    key=PICKER_KEY,
+    format_func=lambda c: names.get(c, c),
+    on_change=_pick_country,
+    help="Other countries in the sidebar's country filter are shown as peers.",
+)
+
+profile = build_country_profile(package, iso3, peers, ctx.today)
+name = profile.name
+country = profile.country
+sources = sources_table(package, profile.source_ids)
+source_names = dict(zip(sources["source_id"], sources["publisher"], strict=False))
+
+
+def _with_source(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the publisher's name beside each source id, for hover text."""
+    return frame.assign(source=frame["source_id"].map(source_names).fillna(frame["source_id"]))
+
+
+def _fact_value(value: float, unit: str, comparator: object) -> str:
+    """A fact's number as stated, e.g. "over 6.00%"; empty when the fact has no number."""
+    if pd.isna(value):
+        return ""
+    number = format_value(value, unit)
+    return f"{comparator} {number}" if isinstance(comparator, str) and comparator else number
+
+
+def _yes_no(value: object) -> str:
+    return "not recorded" if pd.isna(value) else ("yes" if bool(value) else "no")
+
+
+st.header(plain(name))
+facts_line = [
+    ("Region", country.get("region")),
+    ("Income group", country.get("income_group")),
+    ("EU member", _yes_no(country.get("eu_member"))),
+]
+st.markdown(
+    " · ".join(
+        f"**{label}:** {plain(value if not pd.isna(value) else 'not recorded')}"
+        for label, value in facts_line
+    )
+)
+basis = country.get("horizon_basis")
+st.markdown(
+    f"**Horizon Europe:** {plain(profile.horizon_status_words)}"
+    + (f" (basis: {plain(basis)})" if isinstance(basis, str) and basis else "")
+)
+st.caption(
+    source_line(
+        package,
+        [country.get("source_id"), country.get("horizon_source_id")],
+        as_of_for(package, "countries"),
+    )
+)
+if peers:
+    st.caption("Compared with Pakistan and " + ", ".join(names.get(p, p) for p in peers) + ".")
+elif iso3 != HOME_ISO3:
+    st.caption("Compared with Pakistan. Add countries in the sidebar filter to compare more.")
+
+st.subheader("Tech-sector facts")
+if profile.is_empty("facts"):
+    st.info(f"No tech-sector facts recorded for {name}.")
+else:
+    facts = profile.facts
+    show_table(
+        pd.DataFrame(
+            {
+                "Topic": facts["topic"],
+                "Statement": facts["statement"],
+                "Value": [
+                    _fact_value(value, unit, comparator)
+                    for value, unit, comparator in zip(
+                        facts["value"], facts["unit"].fillna(""), facts["comparator"], strict=True
+                    )
+                ],
+                "Unit": facts["unit"].fillna(""),
+                "Period": facts["period"].fillna(""),
+                "As of": facts["as_of"].dt.date,
+                "Source": facts["source_id"].map(source_names).fillna(facts["source_id"]),
+            }
+        ),
+        key="country_facts",
+        file_stem=f"{iso3.lower()}-sector-facts",
+        package=package,
+        source_ids=facts["source_id"].dropna(),
+        as_of=as_of_for(package, "sector_facts"),
+    )
+
+st.subheader("Indicators next to Pakistan" + (" and peers" if peers else ""))
+indicators = _with_source(profile.indicators)
+latest = _with_source(profile.latest)
+shown_codes = [c for c in KEY_INDICATORS if (indicators["indicator_code"] == c).any()]
+if indicators.empty:
+    st.info(f"No indicator values recorded for {name} or Pakistan.")
+else:
+    if not (indicators["iso3"] == iso3).any():
+        st.info(f"No indicator values recorded for {name}; Pakistan's are shown.")
+    labels = {
+        code: str(indicators.loc[indicators["indicator_code"] == code, "indicator"].iloc[0])
+        for code in shown_codes
+    }
+    indicators_as_of = as_of_for(package, "indicators", "indicator_catalogue")
+    for tab, code in zip(st.tabs([labels[c] for c in shown_codes]), shown_codes, strict=True):
+        rows = indicators[indicators["indicator_code"] == code]
+        latest_rows = latest[latest["indicator_code"] == code]
+        ids = list(rows["source_id"].dropna().unique())
+        line = source_line(package, ids, indicators_as_of)
+        table_columns = {
+            "country": "Country",
+            "year": "Year",
+            "value": "Value",
+            "unit": "Unit",
+            "source_id": "Source",
+        }
+        with tab:
+            trend_col, latest_col = st.columns([3, 2])
+            with trend_col:
+                show_chart(
+                    indicator_trend(indicators, code, HOME_ISO3, source=line),
+                    rows[list(table_columns)].rename(columns=table_columns),
+                    key=f"country_trend_{code}",
+                    file_stem=f"{iso3.lower()}-{code}-trend",
+                    package=package,
+                    source_ids=ids,
+                    as_of=indicators_as_of,
+                )
+            with latest_col:
+                show_chart(
+                    latest_comparison(latest, code, HOME_ISO3, source=line),
+                    latest_rows[list(table_columns)].rename(columns=table_columns),
+                    key=f"country_latest_{code}",
+                    file_stem=f"{iso3.lower()}-{code}-latest",
+                    package=package,
+                    source_ids=ids,
+                    as_of=indicators_as_of,
+                )
+
+    st.markdown("**Latest values side by side**")
+    comparison = latest.assign(
+        shown=[
+            f"{format_value(v, u)} ({y})"
+            for v, u, y in zip(
+                latest["value"], latest["unit"].fillna(""), latest["year"], strict=True
+            )
+        ]
+    ).pivot_table(
+        index=["indicator_code", "indicator"], columns="country", values="shown", aggfunc="first"
+    )
+    comparison = comparison.reindex(shown_codes, level=0).reset_index(level=0, drop=True)
+    show_table(
+        comparison.reset_index().rename(columns={"indicator": "Indicator"}).fillna("no data"),
+        key="country_latest_table",
+        file_stem=f"{iso3.lower()}-latest-values",
+        package=package,
+        source_ids=latest["source_id"].dropna().unique(),
+        as_of=as_of_for(package, "indicators", "indicator_catalogue"),
+    )
+
+companies_col, hubs_col = st.columns(2)
+with companies_col:
+    st.subheader("Companies")
+    if profile.is_empty("companies"):
+        st.info(f"No companies recorded for {name}.")
+    else:
+        companies = profile.companies
+        show_table(
+            pd.DataFrame(
+                {
+                    "Company": companies["name"],
+                    "Sector": companies["sector"],
+                    "Presence": companies["presence"],
+                    "Description": companies["description"],
+                    "Source": companies["source_id"].map(source_names),
+                }
+            ),
+            key="country_companies",
+            file_stem=f"{iso3.lower()}-companies",
+            package=package,
+            source_ids=companies["source_id"].dropna(),
+            as_of=as_of_for(package, "companies"),
+        )
+with hubs_col:
+    st.subheader("Tech hubs")
+    if profile.is_empty("hubs"):
+        st.info(f"No tech hubs recorded for {name}.")
+    else:
+        hubs = _with_source(profile.hubs)
+        hub_ids = list(hubs["source_id"].dropna()) + list(hubs["coord_source_id"].dropna())
+        hubs_as_of = as_of_for(package, "tech_hubs")
+        st.caption("Hubs: " + ", ".join(plain(city) for city in hubs["city"]))
+        show_chart(
+            hubs_map(
+                hubs,
+                title=f"Tech hubs in {name}",
+                source=source_line(package, hub_ids, hubs_as_of),
+            ),
+            hubs[["city", "kind", "lat", "lon", "source"]].rename(
+                columns={"city": "City", "kind": "Kind", "source": "Source"}
+            ),
+            key="country_hubs_map",
+            file_stem=f"{iso3.lower()}-tech-hubs",
+            package=package,
+            source_ids=hub_ids,
+            as_of=hubs_as_of,
+        )
+
+st.subheader("Areas of expertise")
+if profile.is_empty("expertise"):
+    st.info(f"No areas of expertise recorded for {name}, and none discussed at meetings.")
+else:
+    expertise = profile.expertise
+    show_table(
+        pd.DataFrame(
+            {
+                "Area": expertise["area"],
+                "How we know": expertise["relation"],
+                "Meetings": expertise["meetings"],
+                "Source": expertise["source_id"].map(source_names),
+            }
+        ),
+        key="country_expertise",
+        file_stem=f"{iso3.lower()}-areas",
+        package=package,
+        source_ids=expertise["source_id"].dropna(),
+        as_of=as_of_for(package, "country_areas", "meeting_areas"),
+    )
+
+st.subheader("EU programme access")
+if profile.is_empty("programme_access"):
+    st.info(f"No EU programmes recorded for {name}.")
+else:
+    access = profile.programme_access
+    show_table(
+        pd.DataFrame(
+            {
+                "Programme": access["name"],
+                "Budget": [format_value(v, "EUR m") for v in access["budget_eur_m"]],
+                "Pakistan's eligibility": access["pakistan_eligibility"].map(
+                    lambda e: ELIGIBILITY_WORDS.get(e, e) if isinstance(e, str) else "not recorded"
+                ),
+                "Pakistan's route": access["eligibility_route"],
+                f"{name}'s status": access["partner_status"],
+            }
+        ),
+        key="country_programmes",
+        file_stem=f"{iso3.lower()}-programme-access",
+        package=package,
+        source_ids=access["source_id"].dropna(),
+        as_of=as_of_for(package, "programmes", "countries"),
+    )
+
+meetings_col, followups_col = st.columns(2)
+with meetings_col:
+    st.subheader("Meetings")
+    if profile.is_empty("meetings"):
+        st.info(f"No meetings recorded with {name}.")
+    else:
+        meetings = profile.meetings
+        show_table(
+            pd.DataFrame(
+                {
+                    "Date": meetings["date"].dt.date,
+                    "Meeting": meetings["title"],
+                    "Type": meetings["event_type_detail"],
+                    "Pakistan lead": meetings["pakistan_lead"],
+                    f"{name} lead": meetings["partner_lead"],
+                }
+            ),
+            key="country_meetings",
+            file_stem=f"{iso3.lower()}-meetings",
+            package=package,
+            source_ids=meetings["source_id"].dropna(),
+            as_of=as_of_for(package, "meetings"),
+        )
+with followups_col:
+    st.subheader("Open follow-ups")
+    if profile.is_empty("open_followups"):
+        st.info(f"No open follow-ups recorded for {name}.")
+    else:
+        followups = profile.open_followups
+        show_table(
+            pd.DataFrame(
+                {
+                    "Raised": followups["raised"].dt.date,
+                    "Action": followups["description"],
+                    "Status": followups["status"].map(STATUS_LABELS),
+                    "Age (days)": followups["age_days"],
+                    "Due": followups["due"].dt.date,
+                    "Overdue": followups["overdue"],
+                }
+            ),
+            key="country_followups",
+            file_stem=f"{iso3.lower()}-open-followups",
+            package=package,
+            source_ids=followups["source_id"].dropna(),
+            as_of=as_of_for(package, "followups"),
+        )
+
+this_country_only = to_query(filters.with_countries([iso3]))
+link_timeline, link_followups = st.columns(2)
+link_timeline.page_link(
+    "pages/timeline.py",
+    label=f"All meetings with {name} on the timeline",
+    icon=":material/event:",
+    query_params=this_country_only,
+)
+link_followups.page_link(
+    "pages/followups.py",
+    label=f"All follow-ups with {name}",
+    icon=":material/checklist:",
+    query_params=this_country_only,
+)

@@ -1,15 +1,177 @@
 """Overview: headline figures, partner map, latest meetings, oldest open follow-ups."""
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
-from dashboard.ui import page_setup
+from dashboard.charts.overview import NOT_ON_MAP, partner_map, partner_meeting_counts
+from dashboard.charts.theme import format_value
+from dashboard.datasets.citations import source_line
+from dashboard.datasets.views import (
+    followups_view,
+    meetings_view,
+    partners_view,
+    reachable_programmes,
+)
+from dashboard.ui import as_of_for, page_setup, selection_values, set_filter, show_chart, show_table
+
+MAP_KEY = "overview_partner_map"
+TOP_ROWS = 8
 
 ctx = page_setup(
     "S&T Partnerships Dashboard",
+    needs=["countries", "meetings", "meeting_areas", "followups", "programmes"],
     caption="Pakistan's international science and technology partnerships.",
 )
-package = ctx.package
+package, filters = ctx.package, ctx.filters
+names = ctx.country_names
+
+partners = partners_view(package, filters)
+meetings = meetings_view(package, filters)
+followups = followups_view(package, filters, ctx.today)
+open_followups = followups[followups["is_open"]]
+programmes = reachable_programmes(package, filters)
+period = (
+    f"{filters.start or 'the first record'} to {filters.end or 'today'}"
+    if filters.start or filters.end
+    else "all recorded dates"
+)
+
+st.caption(f"Showing: {filters.describe(names)}.")
+col_partners, col_meetings, col_followups, col_budget = st.columns(4)
+col_partners.metric(
+    "Partners tracked",
+    f"{len(partners):,}",
+    help="Countries (and the EU) marked as partners in the countries table"
+    + (", limited to the country filter." if filters.countries else "."),
+    border=True,
+)
+col_meetings.metric(
+    "Meetings in the period",
+    f"{len(meetings):,}",
+    help=f"Meetings, visits, MoUs and forums in the meetings table, {period}.",
+    border=True,
+)
+col_followups.metric(
+    "Open follow-ups",
+    f"{len(open_followups):,}",
+    help=f"Follow-up actions (followups table) proposed, agreed or in progress, raised {period}.",
+    border=True,
+)
+budget_help = (
+    "Sum of the budgets (programmes table, current prices) of the EU programmes Pakistan can "
+    "reach: "
+    + "; ".join(
+        f"{row.name} ({format_value(row.budget_eur_m, 'EUR m')}) — {row.eligibility_route}"
+        for row in programmes.itertuples()
+    )
+    if not programmes.empty
+    else "No EU programme within the filters is reachable for Pakistan."
+)
+col_budget.metric(
+    "EU budget reachable",
+    format_value(float(programmes["budget_eur_m"].sum()), "EUR m"),
+    help=budget_help,
+    border=True,
+)
+st.caption(
+    "Sources: countries, meetings, followups and programmes tables — "
+    + source_line(
+        package,
+        list(programmes["source_id"].dropna()) + list(meetings["source_id"].dropna()),
+        as_of_for(package, "countries", "meetings", "followups", "programmes"),
+    )
+)
+
+
+def _select_country_on_map() -> None:
+    """A country clicked on the map becomes the country filter, so every chart follows it."""
+    picked = [c for c in selection_values(MAP_KEY, "location") if c in names]
+    if picked:
+        set_filter("country", picked)
+
+
+st.subheader("Partner countries")
+# The map keeps every partner so another one can be picked; the country filter is the pick.
+all_partners = partners_view(package, replace(filters, countries=()))
+period_meetings = meetings_view(package, replace(filters, countries=()))
+map_data = partner_meeting_counts(all_partners, period_meetings)
+map_sources = list(period_meetings["source_id"].dropna()) + list(all_partners["source_id"].dropna())
+map_as_of = as_of_for(package, "countries", "meetings")
+show_chart(
+    partner_map(
+        map_data,
+        title=f"Meetings with partner countries, {period}",
+        source=source_line(package, map_sources, map_as_of),
+    ),
+    map_data.rename(
+        columns={
+            "iso3": "ISO3",
+            "country": "Country",
+            "meetings": "Meetings",
+            "latest_meeting": "Latest meeting",
+        }
+    ),
+    key=MAP_KEY,
+    file_stem="partner-countries",
+    package=package,
+    source_ids=map_sources,
+    as_of=map_as_of,
+    on_select=_select_country_on_map,
+)
+eu_left_out = ", ".join(names.get(c, c) for c in NOT_ON_MAP if c in set(all_partners["iso3"]))
+st.caption(
+    "Click a country to filter every page to it (clear it in the sidebar)."
+    + (f" {eu_left_out} is a partner too but not a country on the map." if eu_left_out else "")
+)
+
+col_latest, col_oldest = st.columns(2)
+with col_latest:
+    st.subheader("Latest meetings")
+    latest = meetings.head(TOP_ROWS)
+    if latest.empty:
+        st.info("No meetings recorded in this period.")
+    else:
+        show_table(
+            pd.DataFrame(
+                {
+                    "Date": latest["date"].dt.date,
+                    "Partner": latest["partner"],
+                    "Meeting": latest["title"],
+                    "Type": latest["event_type_detail"],
+                    "Pakistan lead": latest["pakistan_lead"],
+                }
+            ),
+            key="overview_latest_meetings",
+            file_stem="latest-meetings",
+            package=package,
+            source_ids=latest["source_id"].dropna(),
+            as_of=as_of_for(package, "meetings"),
+        )
+with col_oldest:
+    st.subheader("Oldest open follow-ups")
+    oldest = open_followups.sort_values("age_days", ascending=False).head(TOP_ROWS)
+    if oldest.empty:
+        st.info("No open follow-ups recorded in this period.")
+    else:
+        show_table(
+            pd.DataFrame(
+                {
+                    "Raised": oldest["raised"].dt.date,
+                    "Partner": oldest["partner"],
+                    "Action": oldest["description"],
+                    "Status": oldest["status"],
+                    "Age (days)": oldest["age_days"],
+                    "Overdue": oldest["overdue"],
+                }
+            ),
+            key="overview_oldest_followups",
+            file_stem="oldest-open-followups",
+            package=package,
+            source_ids=oldest["source_id"].dropna(),
+            as_of=as_of_for(package, "followups"),
+        )
 
 st.subheader("Datasets loaded")
 rows = [

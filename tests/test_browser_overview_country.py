@@ -1,0 +1,119 @@
+"""Overview and country profile in a real browser: metrics, maps drawn from the app's own
+server, a map click that sets the country filter in the URL, and Romania's profile."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+MAP_COUNTRIES = ".js-plotly-plot .choroplethlayer path.choroplethlocation"
+# Drawing a map waits for its world outline; give it longer than expect's default 5 s.
+DRAWN = 30_000
+PARTNERS_ON_MAP = {
+    "AZE",
+    "BGD",
+    "BLR",
+    "CHN",
+    "IRN",
+    "KAZ",
+    "KGZ",
+    "KOR",
+    "PSE",
+    "ROU",
+    "RUS",
+    "TJK",
+    "TUR",
+    "UZB",
+}
+# Streamlit probes <page>/_stcore/health and host-config when a page is opened by its own URL
+# (streamlit/streamlit#7074, open); the two 404s it logs are its own, not the page's.
+SUBPAGE_PROBE = re.compile(r"/[a-z]+/_stcore/(health|host-config)$")
+NOT_FOUND = "Failed to load resource: the server responded with a status of 404 (Not Found)"
+
+
+def forgive_subpage_probes(app_page) -> list[str]:
+    """Record Streamlit's own subpage probes, to drop their console 404s before assert_clean."""
+    probes: list[str] = []
+    app_page.page.on(
+        "response",
+        lambda resp: (
+            probes.append(resp.url)
+            if resp.status == 404 and SUBPAGE_PROBE.search(resp.url)
+            else None
+        ),
+    )
+    return probes
+
+
+def drop_probe_errors(app_page, probes: list[str]) -> None:
+    for _ in probes:
+        if NOT_FOUND in app_page.console_errors:
+            app_page.console_errors.remove(NOT_FOUND)
+
+
+def test_overview_shows_metrics_and_a_map_drawn_locally(app_page) -> None:
+    app_page.open("/")
+    page = app_page.page
+    metrics = page.locator("[data-testid=stMetric]")
+    expect(metrics).to_have_count(4)
+    expect(metrics.filter(has_text="Meetings in the period")).to_be_visible()
+    expect(metrics.filter(has_text="EU budget reachable")).to_contain_text("€121.7 bn")
+    # The world outline and the partner countries are SVG paths: the topojson was served.
+    expect(page.locator(".js-plotly-plot .geolayer path").first).to_be_attached()
+    expect(page.locator(MAP_COUNTRIES)).to_have_count(14, timeout=DRAWN)
+    app_page.screenshot("overview")
+    app_page.assert_clean()
+
+
+def test_clicking_a_country_on_the_map_sets_the_country_filter(app_page) -> None:
+    app_page.open("/")
+    page = app_page.page
+    countries = page.locator(MAP_COUNTRIES)
+    expect(countries).to_have_count(14, timeout=DRAWN)
+    countries.first.click(force=True)
+    expect(page).to_have_url(re.compile(r"[?&]country=[A-Z]{3}$"))
+    app_page.wait_idle()
+    assert page.url.rsplit("=", 1)[1] in PARTNERS_ON_MAP
+    partners = page.locator("[data-testid=stMetric]").filter(has_text="Partners tracked")
+    expect(partners.locator("[data-testid=stMetricValue]")).to_have_text("1")
+    country_filter = page.locator("[data-testid=stMultiSelect]").first
+    expect(country_filter.locator("[data-tag]")).to_have_count(1)
+    app_page.assert_clean()
+
+
+def test_country_page_for_romania_shows_its_hubs(app_page) -> None:
+    probes = forgive_subpage_probes(app_page)
+    app_page.open("/country?country=ROU")
+    page = app_page.page
+    expect(page.locator("h2").filter(has_text="Romania")).to_be_visible()
+    expect(page.get_by_text("Hubs: Cluj-Napoca, Timișoara")).to_be_visible()
+    hubs_chart = page.locator(".js-plotly-plot").filter(has_text="Tech hubs in Romania")
+    expect(hubs_chart).to_be_visible(timeout=DRAWN)
+    expect(hubs_chart.locator(".scattergeo text").filter(has_text="Timișoara")).to_have_count(
+        1, timeout=DRAWN
+    )
+    expect(hubs_chart.locator(".geolayer path").first).to_be_attached()
+    app_page.screenshot("country")
+    drop_probe_errors(app_page, probes)
+    app_page.assert_clean()
+
+
+def test_picking_a_country_on_the_profile_changes_the_url_and_the_page(app_page) -> None:
+    probes = forgive_subpage_probes(app_page)
+    app_page.open("/country?country=ROU,KOR")
+    page = app_page.page
+    expect(page.locator("h2").filter(has_text="Romania")).to_be_visible()
+    picker = page.locator("[data-testid=stSelectbox]").filter(has_text="Country").first
+    picker.click()
+    page.keyboard.type("Türkiye")
+    page.get_by_role("option", name="Türkiye", exact=True).first.click()
+    expect(page).to_have_url(re.compile(r"[?&]country=TUR(,|%2C)KOR$"))
+    app_page.wait_idle()
+    expect(page.locator("h2").filter(has_text="Türkiye")).to_be_visible()
+    expect(page.get_by_text("Compared with Pakistan and South Korea.")).to_be_visible()
+    drop_probe_errors(app_page, probes)
+    app_page.assert_clean()

@@ -1,0 +1,136 @@
+"""Country profile: its chart functions, and the page for any country, as users see it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import plotly.graph_objects as go
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.charts.country import hubs_map, indicator_trend, latest_comparison
+from dashboard.charts.theme import PAKISTAN_COLOUR
+from dashboard.datasets import load_package
+from dashboard.datasets.profile import CountryProfile, build_country_profile
+from tests.helpers import page_text, run_app
+
+RD_SPEND = "GB.XPD.RSDV.GD.ZS"
+ICT_EXPORTS = "BX.GSR.CCIS.CD"
+PICKER = "country_profile_pick"
+
+
+@pytest.fixture(scope="module")
+def romania() -> CountryProfile:
+    return build_country_profile(load_package(), "ROU", ("TUR",), date(2026, 11, 28))
+
+
+def open_country_page(query: dict[str, str | list[str]] | None = None) -> AppTest:
+    """The country page opened with `query` in its URL (as a shared link opens it)."""
+    at = run_app("pages/country.py", query=query)
+    assert not at.exception
+    return at
+
+
+def test_trend_has_one_line_per_country_and_pakistan_in_its_colour(romania) -> None:
+    fig = indicator_trend(romania.indicators, RD_SPEND, source="Source: World Bank, WDI")
+    lines = {trace.name: trace for trace in fig.data}
+    assert set(lines) == {"Romania", "Pakistan", "Türkiye"}
+    assert all(isinstance(t, go.Scatter) for t in fig.data)
+    assert lines["Pakistan"].line.color == PAKISTAN_COLOUR
+    assert lines["Romania"].line.color != PAKISTAN_COLOUR
+    assert fig.layout.title.text == "Research and development expenditure (% of GDP)"
+    assert any(a.text == "Source: World Bank, WDI" for a in fig.layout.annotations)
+
+
+def test_trend_hover_shows_value_unit_year_and_source(romania) -> None:
+    frame = romania.indicators.assign(source="World Bank (World Development Indicators)")
+    fig = indicator_trend(frame, RD_SPEND)
+    romania_line = next(t for t in fig.data if t.name == "Romania")
+    country, value, unit, year, source = romania_line.customdata[-1]
+    assert (country, unit, source) == (
+        "Romania",
+        "% of GDP",
+        "World Bank (World Development Indicators)",
+    )
+    assert year == str(romania_line.x[-1])
+    assert value.endswith("%")
+    template = romania_line.hovertemplate
+    assert all(f"customdata[{i}]" in template for i in range(5))
+    assert "Unit" in template and "Source" in template
+
+
+def test_trend_hover_falls_back_to_the_source_id(romania) -> None:
+    fig = indicator_trend(romania.indicators, RD_SPEND)
+    assert fig.data[0].customdata[0][4] == "wdi-gb-xpd-rsdv-gd-zs"
+
+
+def test_latest_comparison_is_horizontal_bars_labelled_with_value_and_year(romania) -> None:
+    fig = latest_comparison(romania.latest, ICT_EXPORTS, source="Source: WDI")
+    bars = fig.data[0]
+    assert isinstance(bars, go.Bar) and bars.orientation == "h"
+    assert set(bars.y) == {"Romania", "Pakistan", "Türkiye"}
+    rows = romania.latest[romania.latest["indicator_code"] == ICT_EXPORTS].set_index("country")
+    romania_label = bars.text[list(bars.y).index("Romania")]
+    assert romania_label.startswith("US$") and f"({rows.at['Romania', 'year']})" in romania_label
+    pakistan_colour = bars.marker.color[list(bars.y).index("Pakistan")]
+    assert pakistan_colour == PAKISTAN_COLOUR
+    assert "— latest year" in fig.layout.title.text
+
+
+def test_hubs_map_places_each_hub_with_city_and_source_on_hover(romania) -> None:
+    fig = hubs_map(romania.hubs, title="Tech hubs in Romania", source="Source: PID")
+    points = fig.data[0]
+    assert isinstance(points, go.Scattergeo)
+    assert "Timișoara" in list(points.text)
+    assert len(points.lat) == len(romania.hubs) == len(points.lon)
+    assert points.customdata[0][2] == "pid-2025-08-09-romania"
+    assert "Source" in points.hovertemplate and "customdata[0]" in points.hovertemplate
+    assert fig.layout.title.text == "Tech hubs in Romania"
+
+
+def test_chart_functions_accept_a_country_without_data() -> None:
+    tuvalu = build_country_profile(load_package(), "TUV", (), date(2026, 11, 28))
+    assert len(hubs_map(tuvalu.hubs).data[0].lat) == 0
+    assert len(latest_comparison(tuvalu.latest, "NO.SUCH.CODE").data[0].y) == 0
+    assert indicator_trend(tuvalu.indicators, "NO.SUCH.CODE").data == ()
+
+
+def test_default_page_shows_romania_with_its_hubs_and_programmes() -> None:
+    at = open_country_page()
+    assert at.header[0].value == "Romania"
+    assert at.selectbox(key=PICKER).value == "ROU"
+    text = page_text(at)
+    assert "Europe & Central Asia" in text and "High income" in text
+    assert "EU member state — full participant in Horizon Europe" in text
+    assert "Timișoara" in text
+    assert [t.label for t in at.tabs][0] == "Research and development expenditure (% of GDP)"
+    assert not at.info  # Romania has data in every section
+    links = [el for el in at.get("page_link")]
+    assert len(links) == 2
+
+
+def test_url_countries_pick_the_country_and_its_peers() -> None:
+    at = open_country_page({"country": ["KOR", "ROU"]})
+    assert at.header[0].value == "South Korea"
+    text = page_text(at)
+    assert "Compared with Pakistan and Romania." in text
+    assert "No companies recorded for South Korea." in text
+
+
+def test_country_with_no_data_says_so_plainly() -> None:
+    at = open_country_page({"country": "TUV"})
+    assert at.header[0].value == "Tuvalu"
+    infos = [i.value for i in at.info]
+    for message in (
+        "No tech-sector facts recorded for Tuvalu.",
+        "No companies recorded for Tuvalu.",
+        "No tech hubs recorded for Tuvalu.",
+        "No meetings recorded with Tuvalu.",
+        "No open follow-ups recorded for Tuvalu.",
+    ):
+        assert message in infos
+
+
+def test_empty_period_still_renders_the_profile() -> None:
+    at = open_country_page({"from": "2019-01-01", "to": "2019-12-31"})
+    assert at.header[0].value == "Romania"
