@@ -21,23 +21,23 @@ st.set_page_config(
 PAGES = {
     "Briefing": [
         st.Page(
-            HERE / "pages/overview.py", title="Overview", icon=":material/dashboard:", default=True
+            HERE / "views/overview.py", title="Overview", icon=":material/dashboard:", default=True
         ),
-        st.Page(HERE / "pages/country.py", title="Country profile", icon=":material/flag:"),
+        st.Page(HERE / "views/country.py", title="Country profile", icon=":material/flag:"),
     ],
     "Analysis": [
         st.Page(
-            HERE / "pages/compare.py", title="Compare indicators", icon=":material/monitoring:"
+            HERE / "views/compare.py", title="Compare indicators", icon=":material/monitoring:"
         ),
-        st.Page(HERE / "pages/programmes.py", title="EU programmes", icon=":material/euro:"),
-        st.Page(HERE / "pages/areas.py", title="Cooperation areas", icon=":material/hub:"),
+        st.Page(HERE / "views/programmes.py", title="EU programmes", icon=":material/euro:"),
+        st.Page(HERE / "views/areas.py", title="Cooperation areas", icon=":material/hub:"),
     ],
     "Meetings": [
-        st.Page(HERE / "pages/timeline.py", title="Meetings timeline", icon=":material/event:"),
-        st.Page(HERE / "pages/followups.py", title="Follow-ups", icon=":material/checklist:"),
+        st.Page(HERE / "views/timeline.py", title="Meetings timeline", icon=":material/event:"),
+        st.Page(HERE / "views/followups.py", title="Follow-ups", icon=":material/checklist:"),
     ],
     "Data": [
-        st.Page(HERE / "pages/sources.py", title="Sources", icon=":material/dataset:"),
+        st.Page(HERE / "views/sources.py", title="Sources", icon=":material/dataset:"),
     ],
 }
 

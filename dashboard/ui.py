@@ -6,6 +6,7 @@ Pages stay thin: they pick data, call a chart function and hand the result to `s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -45,7 +46,7 @@ WIDGET_KEYS = {
     "from": "flt_from",
     "to": "flt_to",
 }
-SOURCES_PAGE = "pages/sources.py"
+SOURCES_PAGE = "views/sources.py"
 FILTERS_STATE = "_filters"  # this run's Filters, set by the entrypoint's filter_sidebar
 VIEW_STATE = "_view"  # this run's View: what the page has shown, for exports and slides
 PRESENT_STATE = "_present"
@@ -211,6 +212,17 @@ def _sidebar(package: LoadedPackage) -> Filters:
         start=start,
         end=end,
     )
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=])")
+
+
+def plain(value: object) -> str:
+    """Data text made safe for st.markdown: every markdown or HTML character is taken
+    literally, so markup inside data is shown, never interpreted. Missing values become ""."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(value))
 
 
 def data_problem_banner(package: LoadedPackage) -> None:

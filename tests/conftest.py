@@ -182,10 +182,12 @@ class WatchedPage:
         )
 
     def multiselect(self, label: str):
-        """The multiselect widget labelled `label` (Streamlit 1.67 renders a react-aria combobox)."""
-        return self.page.locator("[data-testid=stMultiSelect]").filter(
-            has=self.page.get_by_label(label, exact=True)
-        ).first
+        """The multiselect labelled `label` (Streamlit 1.67 renders a react-aria combobox)."""
+        return (
+            self.page.locator("[data-testid=stMultiSelect]")
+            .filter(has=self.page.get_by_label(label, exact=True))
+            .first
+        )
 
     def choose(self, label: str, option: str) -> None:
         """Pick `option` in the multiselect labelled `label`, as a user types it."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -41,7 +42,7 @@ def run_app(page: str | None = None, query: dict[str, str] | None = None) -> App
 
 
 def page_text(at: AppTest) -> str:
-    """All visible text of markdown, captions, titles, alerts and metrics, joined."""
+    """All visible text of markdown, captions, titles, alerts and metrics, joined, as read."""
     parts: list[str] = []
     for group in (
         at.title,
@@ -56,4 +57,6 @@ def page_text(at: AppTest) -> str:
     ):
         parts.extend(str(el.value) for el in group)
     parts.extend(f"{m.label} {m.value}" for m in at.metric)
-    return "\n".join(parts)
+    # Data text is shown through markdown with every special character backslash-escaped;
+    # the reader sees it without the backslashes.
+    return re.sub(r"\\(.)", r"\1", "\n".join(parts))

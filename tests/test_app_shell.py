@@ -14,7 +14,7 @@ def test_home_page_renders_and_shows_the_loaded_datasets() -> None:
 
 
 def test_sources_page_lists_every_table_with_publisher_licence_and_status() -> None:
-    at = run_app("pages/sources.py")
+    at = run_app("views/sources.py")
     assert not at.exception
     overview = next(df.value for df in at.dataframe if "Validation" in df.value.columns)
     spec = load_package().spec

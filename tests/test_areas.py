@@ -22,7 +22,7 @@ from dashboard.datasets.matrix import (
 )
 from tests.helpers import page_text, run_app
 
-PAGE = "pages/areas.py"
+PAGE = "views/areas.py"
 
 
 def tiny_package() -> LoadedPackage:

@@ -195,7 +195,7 @@ def test_app_shows_the_problem_and_keeps_working(
     assert not home.exception
     assert "problem" in page_text(home)
 
-    sources = run_app("pages/sources.py")
+    sources = run_app("views/sources.py")
     assert not sources.exception
     problems = next(df.value for df in sources.dataframe if "What is wrong" in df.value.columns)
     row = problems[(problems["File"] == fault.file) & (problems["Rule"] == fault.rule)]

@@ -13,16 +13,6 @@ pytestmark = pytest.mark.browser
 INTERNET = "Individuals using the Internet (% of population)"
 
 
-def open_fresh(app_page, path: str) -> None:
-    """Open `path` after the entrypoint has run once on this server.
-
-    On a server that has never run the entrypoint, Streamlit serves a first deep link such as
-    /compare from the legacy pages/ folder (no filter sidebar); see the report of this work.
-    """
-    app_page.open("/")
-    app_page.open(path)
-
-
 def click_mark(page, mark) -> None:
     """Click a chart mark as a user does: plotly's drag layer above the marks takes the click."""
     mark.scroll_into_view_if_needed()
@@ -33,7 +23,7 @@ def click_mark(page, mark) -> None:
 def test_compare_keeps_the_indicator_in_the_url_and_a_bar_click_sets_the_country(
     app_page,
 ) -> None:
-    open_fresh(app_page, "/compare")
+    app_page.open("/compare")
     page = app_page.page
     expect(page).to_have_url(re.compile(r"indicator=GB\.XPD\.RSDV\.GD\.ZS"))
     indicator = page.get_by_role("combobox", name="Indicator")
@@ -57,7 +47,7 @@ def test_compare_keeps_the_indicator_in_the_url_and_a_bar_click_sets_the_country
 
 
 def test_programmes_treemap_click_sets_the_programme_filter(app_page) -> None:
-    open_fresh(app_page, "/programmes")
+    app_page.open("/programmes")
     page = app_page.page
     expect(page.get_by_text("Pakistan's eligibility and route")).to_be_visible()
     treemap = page.locator("[data-testid=stPlotlyChart]").first
@@ -70,7 +60,7 @@ def test_programmes_treemap_click_sets_the_programme_filter(app_page) -> None:
 
 
 def test_areas_matrix_cell_click_sets_country_and_area(app_page) -> None:
-    open_fresh(app_page, "/areas?country=ROU")
+    app_page.open("/areas?country=ROU")
     page = app_page.page
     matrix = page.locator("[data-testid=stPlotlyChart]").first
     expect(matrix.locator("g.points path").first).to_be_visible()

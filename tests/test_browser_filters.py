@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import FIXED_TODAY, StreamlitServer, WatchedPage
+
 pytestmark = pytest.mark.browser
 
 
@@ -61,3 +63,21 @@ def test_hostile_links_show_a_notice_and_no_error(app_page, path: str) -> None:
     assert app_page.page.locator("img[src=x]").count() == 0
     assert "ZZZ" not in app_page.page.url and "script" not in app_page.page.url
     app_page.assert_clean()
+
+
+def test_a_deep_link_is_the_first_request_a_new_server_gets(browser, tmp_path) -> None:
+    """A colleague's link opened before anyone visited the home page still gets the full app:
+    the page menu, the filter sidebar and the link's filters."""
+    server = StreamlitServer({"DASHBOARD_TODAY": FIXED_TODAY, "DASHBOARD_CACHE_DIR": str(tmp_path)})
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    try:
+        server.start()
+        app_page = WatchedPage(context.new_page(), server.url)
+        app_page.open("/compare?country=ROU")
+        expect(app_page.chosen("Country")).to_have_text(["Romania"])
+        nav = app_page.page.locator("[data-testid=stSidebarNav]")
+        expect(nav).to_contain_text("Compare indicators")
+        app_page.assert_clean()
+    finally:
+        context.close()
+        server.stop()

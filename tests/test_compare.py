@@ -20,7 +20,7 @@ from dashboard.datasets.filters import parse_page_code
 from tests.helpers import page_text, run_app
 
 INTERNET = "IT.NET.USER.ZS"
-PAGE = "pages/compare.py"
+PAGE = "views/compare.py"
 
 
 @pytest.fixture(scope="module")

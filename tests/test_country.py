@@ -26,7 +26,7 @@ def romania() -> CountryProfile:
 
 def open_country_page(query: dict[str, str | list[str]] | None = None) -> AppTest:
     """The country page opened with `query` in its URL (as a shared link opens it)."""
-    at = run_app("pages/country.py", query=query)
+    at = run_app("views/country.py", query=query)
     assert not at.exception
     return at
 

@@ -98,7 +98,7 @@ def test_brief_shows_programme_access_meetings_and_open_followups(
 ) -> None:
     text = flat(romania_text)
     assert "Romania: EU member state — full participant in Horizon Europe." in text
-    assert "Horizon Europe €95.5 bn Eligible (by rule)" in text
+    assert "Horizon Europe €95.5 bn Eligible by rule" in text
     assert (
         "2025-08-09 Magsi meets Romanian Ambassador Dan Stoenescu — EU programmes access, "
         "proposed MoU and S&T Forum (seed event)" in text

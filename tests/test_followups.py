@@ -17,7 +17,7 @@ from dashboard.charts.followups import (
 )
 from dashboard.datasets import load_package
 from dashboard.datasets.filters import Filters
-from dashboard.datasets.views import STATUS_ORDER, followups_view, status_counts
+from dashboard.datasets.queries import STATUS_ORDER, followups_view, status_counts
 from tests.helpers import page_text, run_app
 
 TODAY = date(2026, 11, 28)
@@ -85,7 +85,7 @@ def test_empty_actions_give_empty_counts() -> None:
 
 
 def _open(query: dict[str, str] | None = None):
-    return run_app("pages/followups.py", query=query)
+    return run_app("views/followups.py", query=query)
 
 
 def _table(at) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.charts.overview import partner_map, partner_meeting_counts
 from dashboard.datasets import load_package
 from dashboard.datasets.filters import Filters
-from dashboard.datasets.views import meetings_view, partners_view
+from dashboard.datasets.queries import meetings_view, partners_view
 from tests.helpers import page_text, run_app
 
 PARTNERS = pd.DataFrame(

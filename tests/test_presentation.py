@@ -11,7 +11,7 @@ from tests.helpers import page_text, run_app
 
 
 def test_presentation_mode_shows_one_chart_at_a_time_and_steps_through() -> None:
-    at = run_app("pages/country.py", query={"country": "ROU", "present": "1"})
+    at = run_app("views/country.py", query={"country": "ROU", "present": "1"})
     assert not at.exception
     assert len(at.get("plotly_chart")) == 1
     first = page_text(at)
@@ -24,7 +24,7 @@ def test_presentation_mode_shows_one_chart_at_a_time_and_steps_through() -> None
 
 
 def test_leaving_presentation_mode_brings_the_page_back() -> None:
-    at = run_app("pages/country.py", query={"country": "ROU", "present": "1"})
+    at = run_app("views/country.py", query={"country": "ROU", "present": "1"})
     at.button(key="exit_present").click().run()
     assert not at.exception
     assert "slide 1 of" not in page_text(at)

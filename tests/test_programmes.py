@@ -20,7 +20,7 @@ from dashboard.datasets.programme_tree import (
 )
 from tests.helpers import page_text, run_app
 
-PAGE = "pages/programmes.py"
+PAGE = "views/programmes.py"
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 from dashboard.charts.timeline import EVENT_LABELS, EVENT_SYMBOLS, date_text, timeline_figure
 from dashboard.datasets import load_package
 from dashboard.datasets.filters import Filters
-from dashboard.datasets.views import meetings_view
+from dashboard.datasets.queries import meetings_view
 from tests.helpers import page_text, run_app
 
 TODAY = date(2026, 11, 28)
@@ -142,7 +142,7 @@ def test_real_meetings_plot_every_event_once() -> None:
 
 
 def _open(query: dict[str, str] | None = None):
-    return run_app("pages/timeline.py", query=query)
+    return run_app("views/timeline.py", query=query)
 
 
 def _chart_data(at) -> pd.DataFrame:

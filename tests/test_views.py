@@ -10,7 +10,7 @@ import pandas as pd
 from dashboard.datasets import load_package
 from dashboard.datasets.filters import Filters
 from dashboard.datasets.loader import LoadedPackage
-from dashboard.datasets.views import followups_view, meetings_view, status_counts
+from dashboard.datasets.queries import followups_view, meetings_view, status_counts
 
 TODAY = date(2026, 11, 28)
 

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts.theme import MUTED, PALETTE, apply_theme
-from dashboard.datasets.views import LONG_PENDING_DAYS, STATUS_LABELS, STATUS_ORDER
+from dashboard.datasets.queries import LONG_PENDING_DAYS, STATUS_LABELS, STATUS_ORDER
 
 STATUS_COLOURS = {
     "proposed": PALETTE[1],

@@ -150,6 +150,7 @@ def partner_area_matrix(package: LoadedPackage, filters: Filters) -> pd.DataFram
     grid["programmes"] = (
         grid["area_id"]
         .map(funders.groupby("area_id")["programme"].agg(lambda s: "; ".join(s)))
+        .astype("string")
         .fillna("")
     )
     sources = package.table("sources")

@@ -14,7 +14,7 @@ import pandas as pd
 
 from dashboard.datasets.filters import Filters
 from dashboard.datasets.loader import LoadedPackage
-from dashboard.datasets.views import followups_view, meetings_view
+from dashboard.datasets.queries import followups_view, meetings_view
 
 HOME_ISO3 = "PAK"
 # Indicators shown on a profile, in this order: the tech-sector facts DESIGN.md asks for.
@@ -125,9 +125,16 @@ def _programme_access(package: LoadedPackage, country: dict[str, object]) -> pd.
 
 
 def build_country_profile(
-    package: LoadedPackage, iso3: str, peers: Sequence[str] = (), today: date | None = None
+    package: LoadedPackage,
+    iso3: str,
+    peers: Sequence[str] = (),
+    today: date | None = None,
+    period: Filters | None = None,
 ) -> CountryProfile:
-    """Everything the profile page and the brief show for `iso3`, next to Pakistan and peers."""
+    """Everything the profile page and the brief show for `iso3`, next to Pakistan and peers.
+
+    `period` (the filters' start and end) limits the meetings and follow-ups shown.
+    """
     today = today or date.today()
     countries = package.table("countries")
     names = dict(zip(countries["iso3"], countries["name"], strict=False))
@@ -135,7 +142,11 @@ def build_country_profile(
     country = row.iloc[0].to_dict() if not row.empty else {"iso3": iso3, "name": iso3}
     compared = tuple(dict.fromkeys([iso3, HOME_ISO3, *peers]))
 
-    only = Filters(countries=(iso3,))
+    only = Filters(
+        countries=(iso3,),
+        start=period.start if period else None,
+        end=period.end if period else None,
+    )
     facts = package.table("sector_facts")
     facts = facts[facts["iso3"] == iso3].sort_values("as_of", ascending=False)
     companies = package.table("companies")

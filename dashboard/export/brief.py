@@ -24,7 +24,8 @@ from fpdf.enums import TableBordersLayout
 from dashboard.charts.country import indicator_trend
 from dashboard.charts.theme import format_value
 from dashboard.datasets.profile import HOME_ISO3, CountryProfile
-from dashboard.datasets.views import STATUS_LABELS
+from dashboard.datasets.programme_tree import ELIGIBILITY_WORDS
+from dashboard.datasets.queries import STATUS_LABELS
 from dashboard.export.images import charts_missing_note, render_png
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -37,12 +38,6 @@ FONT_FILES = {
 }
 MINISTRY = "Ministry of Science and Technology, Government of Pakistan"
 MINISTRY_URDU = "وزارت سائنس و ٹیکنالوجی"
-ELIGIBILITY_WORDS = {
-    "eligible_by_rule": "Eligible (by rule)",
-    "limited": "Limited",
-    "unverified": "Not confirmed",
-    "not_eligible": "Not eligible",
-}
 COMPARATOR_WORDS = {"over": "over", "about": "about", "under": "under"}
 MAX_FACTS = 6
 CHARTS_IN_BRIEF = 2

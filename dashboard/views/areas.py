@@ -3,8 +3,6 @@ the programmes that fund each area. Selecting a cell sets the country and area f
 leads to the country profile and the EU programmes.
 """
 
-import re
-
 import pandas as pd
 import streamlit as st
 
@@ -20,7 +18,7 @@ from dashboard.datasets.matrix import (
     partner_rows,
 )
 from dashboard.datasets.programme_tree import BASIS_WORDS
-from dashboard.ui import as_of_for, page_setup, set_filter, show_chart, show_table
+from dashboard.ui import as_of_for, page_setup, plain, set_filter, show_chart, show_table
 
 MATRIX_KEY = "areas_matrix"
 MATRIX_COLUMNS = {
@@ -34,14 +32,6 @@ MATRIX_COLUMNS = {
     "programmes": "Programmes funding the area",
     "source": "Sources",
 }
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def plain(text: object) -> str:
-    """Data text made safe for st.markdown: every markdown character is escaped."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
-
-
 ctx = page_setup(
     "Cooperation areas",
     needs=["countries", "cooperation_areas", "country_areas", "meetings", "meeting_areas"],
@@ -130,13 +120,13 @@ if single_country or single_area is not None:
     links = st.columns(2)
     if single_country:
         links[0].page_link(
-            "pages/country.py",
+            "views/country.py",
             label=f"Country profile: {plain(names.get(single_country, single_country))}",
             icon=":material/flag:",
         )
     if single_area is not None:
         links[1].page_link(
-            "pages/programmes.py",
+            "views/programmes.py",
             label=f"EU programmes funding {plain(single_area['name'])}",
             icon=":material/euro:",
         )

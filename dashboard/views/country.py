@@ -3,8 +3,6 @@
 Everything shown comes from `build_country_profile`, the same object the PDF brief uses.
 """
 
-import re
-
 import pandas as pd
 import streamlit as st
 
@@ -13,25 +11,13 @@ from dashboard.charts.theme import format_value
 from dashboard.datasets.citations import source_line, sources_table
 from dashboard.datasets.filters import to_query
 from dashboard.datasets.profile import HOME_ISO3, KEY_INDICATORS, build_country_profile
-from dashboard.datasets.views import STATUS_LABELS
-from dashboard.ui import as_of_for, page_setup, set_filter, show_chart, show_table
+from dashboard.datasets.programme_tree import ELIGIBILITY_WORDS
+from dashboard.datasets.queries import STATUS_LABELS
+from dashboard.export.brief import build_brief
+from dashboard.ui import as_of_for, page_setup, plain, set_filter, show_chart, show_table
 
 DEFAULT_ISO3 = "ROU"
 PICKER_KEY = "country_profile_pick"
-ELIGIBILITY_WORDS = {
-    "eligible_by_rule": "Eligible (by rule)",
-    "limited": "Limited",
-    "unverified": "Not confirmed",
-    "not_eligible": "Not eligible",
-}
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def plain(text: object) -> str:
-    """Data text made safe for st.markdown: every markdown character is escaped."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
-
-
 ctx = page_setup(
     "Country profile",
     needs=["countries", "indicators", "indicator_catalogue", "meetings", "followups"],
@@ -69,7 +55,7 @@ st.selectbox(
     help="Other countries in the sidebar's country filter are shown as peers.",
 )
 
-profile = build_country_profile(package, iso3, peers, ctx.today)
+profile = build_country_profile(package, iso3, peers, ctx.today, period=filters)
 name = profile.name
 country = profile.country
 sources = sources_table(package, profile.source_ids)
@@ -116,6 +102,19 @@ st.caption(
         [country.get("source_id"), country.get("horizon_source_id")],
         as_of_for(package, "countries"),
     )
+)
+st.download_button(
+    "Country brief (PDF)",
+    data=lambda: build_brief(profile, ctx.today, sources),
+    file_name=f"country-brief-{iso3}-{ctx.today.isoformat()}.pdf",
+    mime="application/pdf",
+    key="country_brief_pdf",
+    on_click="ignore",
+    type="primary",
+    icon=":material/picture_as_pdf:",
+    help="One or two A4 pages for a minister: headline facts, indicators next to Pakistan's, "
+    "programme access, meetings, open follow-ups and sources. Built when clicked; the button "
+    "shows a spinner while the charts are drawn.",
 )
 if peers:
     st.caption("Compared with Pakistan and " + ", ".join(names.get(p, p) for p in peers) + ".")
@@ -364,13 +363,13 @@ with followups_col:
 this_country_only = to_query(filters.with_countries([iso3]))
 link_timeline, link_followups = st.columns(2)
 link_timeline.page_link(
-    "pages/timeline.py",
+    "views/timeline.py",
     label=f"All meetings with {name} on the timeline",
     icon=":material/event:",
     query_params=this_country_only,
 )
 link_followups.page_link(
-    "pages/followups.py",
+    "views/followups.py",
     label=f"All follow-ups with {name}",
     icon=":material/checklist:",
     query_params=this_country_only,

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.charts.overview import NOT_ON_MAP, partner_map, partner_meeting_counts
 from dashboard.charts.theme import format_value
 from dashboard.datasets.citations import source_line
-from dashboard.datasets.views import (
+from dashboard.datasets.queries import (
     followups_view,
     meetings_view,
     partners_view,

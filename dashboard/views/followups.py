@@ -13,7 +13,7 @@ from dashboard.charts.followups import (
     counts_by_country,
 )
 from dashboard.datasets.citations import source_line
-from dashboard.datasets.views import (
+from dashboard.datasets.queries import (
     LONG_PENDING_DAYS,
     STATUS_LABELS,
     STATUS_ORDER,
@@ -25,6 +25,7 @@ from dashboard.ui import (
     as_of_for,
     download_buttons,
     page_setup,
+    plain,
     selection_values,
     set_filter,
     show_chart,
@@ -34,15 +35,9 @@ STATUS_PARAM = "status"
 STATUS_KEY = "followups_status"
 ACTION_KEY = "followups_action"
 COUNTRY_CHART_KEY = "followups_by_country"
-TIMELINE_PAGE = "pages/timeline.py"
+TIMELINE_PAGE = "views/timeline.py"
 FLAGGED_BACKGROUND = "background-color: #FBE3D6"
 _SAFE_TOKEN = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=])")
-
-
-def plain(value: object) -> str:
-    """Data text made safe for st.markdown: every markdown/HTML character taken literally."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(value))
 
 
 def statuses_from_url() -> list[str]:

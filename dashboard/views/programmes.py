@@ -5,8 +5,6 @@ period filters limit the programmes shown; the country filter adds the chosen pa
 Horizon Europe status.
 """
 
-import re
-
 import pandas as pd
 import streamlit as st
 
@@ -18,7 +16,15 @@ from dashboard.datasets.programme_tree import (
     programme_areas_view,
     programmes_view,
 )
-from dashboard.ui import as_of_for, page_setup, selection_values, set_filter, show_chart, show_table
+from dashboard.ui import (
+    as_of_for,
+    page_setup,
+    plain,
+    selection_values,
+    set_filter,
+    show_chart,
+    show_table,
+)
 
 TREEMAP_KEY = "prog_treemap"
 HORIZON_STATUS_WORDS = {
@@ -37,14 +43,6 @@ TREE_COLUMNS = {
     "source": "Source",
     "programme_id": "Programme id",
 }
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def plain(text: object) -> str:
-    """Data text made safe for st.markdown: every markdown character is escaped."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
-
-
 ctx = page_setup(
     "EU programmes",
     needs=["programmes", "programme_areas", "cooperation_areas", "sources"],

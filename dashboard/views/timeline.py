@@ -4,8 +4,6 @@ The chosen event travels in the URL as `event=<meeting_id>`, so the Follow-ups p
 shared link) can open a meeting directly.
 """
 
-import re
-
 import pandas as pd
 import streamlit as st
 
@@ -13,11 +11,12 @@ from dashboard.charts.followups import actions_table
 from dashboard.charts.timeline import EVENT_LABELS, date_text, timeline_figure
 from dashboard.datasets.citations import sources_table
 from dashboard.datasets.filters import Filters
-from dashboard.datasets.views import followups_view, meetings_view
+from dashboard.datasets.queries import followups_view, meetings_view
 from dashboard.ui import (
     PageContext,
     as_of_for,
     page_setup,
+    plain,
     selection_values,
     show_chart,
     show_table,
@@ -34,14 +33,6 @@ SCOPE_LABELS = {
     "Gov-level": "government level (beyond the ministry)",
     "Adjacent": "another ministry (adjacent to S&T)",
 }
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=])")
-
-
-def plain(value: object) -> str:
-    """Data text made safe for st.markdown: every markdown/HTML character taken literally."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(value))
 
 
 def _shown(raw: str) -> str:
