@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT / "data"
@@ -21,6 +22,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 FIXED_TODAY = "2026-11-28"
+# The machines are shared and slow at times: give the app time to rerun before a check fails.
+expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(autouse=True)

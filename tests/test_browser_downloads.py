@@ -21,7 +21,7 @@ COMPARE = {"country": "PAK,ROU", "indicator": "GB.XPD.RSDV.GD.ZS"}
 
 
 def _download(app_page, key: str, timeout: float = 120_000) -> Path:
-    button = app_page.page.locator(f".st-key-{key} button")
+    button = app_page.page.locator(f".st-key-{key} button").first
     button.scroll_into_view_if_needed()
     with app_page.page.expect_download(timeout=timeout) as info:
         button.click()

@@ -29,11 +29,7 @@ MARKER_CENTRE_JS = """
 
 
 def _open_via_sidebar(app_page, start: str, page_title: str) -> None:
-    """Open `start` (the home page, maybe with filters) and go to a page as a user does.
-
-    Loading a sub-page URL directly makes Streamlit probe /<page>/_stcore/health first
-    (streamlit/streamlit#7074), a 404 that would show up as a console error.
-    """
+    """Open `start` (the home page, maybe with filters) and go to a page as a user does."""
     app_page.open(start)
     app_page.page.locator("[data-testid=stSidebarNav] a", has_text=page_title).click()
     app_page.wait_idle()

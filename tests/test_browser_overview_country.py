@@ -29,30 +29,6 @@ PARTNERS_ON_MAP = {
     "TUR",
     "UZB",
 }
-# Streamlit probes <page>/_stcore/health and host-config when a page is opened by its own URL
-# (streamlit/streamlit#7074, open); the two 404s it logs are its own, not the page's.
-SUBPAGE_PROBE = re.compile(r"/[a-z]+/_stcore/(health|host-config)$")
-NOT_FOUND = "Failed to load resource: the server responded with a status of 404 (Not Found)"
-
-
-def forgive_subpage_probes(app_page) -> list[str]:
-    """Record Streamlit's own subpage probes, to drop their console 404s before assert_clean."""
-    probes: list[str] = []
-    app_page.page.on(
-        "response",
-        lambda resp: (
-            probes.append(resp.url)
-            if resp.status == 404 and SUBPAGE_PROBE.search(resp.url)
-            else None
-        ),
-    )
-    return probes
-
-
-def drop_probe_errors(app_page, probes: list[str]) -> None:
-    for _ in probes:
-        if NOT_FOUND in app_page.console_errors:
-            app_page.console_errors.remove(NOT_FOUND)
 
 
 def test_overview_shows_metrics_and_a_map_drawn_locally(app_page) -> None:
@@ -86,7 +62,6 @@ def test_clicking_a_country_on_the_map_sets_the_country_filter(app_page) -> None
 
 
 def test_country_page_for_romania_shows_its_hubs(app_page) -> None:
-    probes = forgive_subpage_probes(app_page)
     app_page.open("/country?country=ROU")
     page = app_page.page
     expect(page.locator("h2").filter(has_text="Romania")).to_be_visible()
@@ -98,12 +73,10 @@ def test_country_page_for_romania_shows_its_hubs(app_page) -> None:
     )
     expect(hubs_chart.locator(".geolayer path").first).to_be_attached()
     app_page.screenshot("country")
-    drop_probe_errors(app_page, probes)
     app_page.assert_clean()
 
 
 def test_picking_a_country_on_the_profile_changes_the_url_and_the_page(app_page) -> None:
-    probes = forgive_subpage_probes(app_page)
     app_page.open("/country?country=ROU,KOR")
     page = app_page.page
     expect(page.locator("h2").filter(has_text="Romania")).to_be_visible()
@@ -115,5 +88,4 @@ def test_picking_a_country_on_the_profile_changes_the_url_and_the_page(app_page)
     app_page.wait_idle()
     expect(page.locator("h2").filter(has_text="Türkiye")).to_be_visible()
     expect(page.get_by_text("Compared with Pakistan and South Korea.")).to_be_visible()
-    drop_probe_errors(app_page, probes)
     app_page.assert_clean()
