@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard.charts.theme import SOURCE_ANNOTATION
 from dashboard.datasets.citations import sources_table
 from dashboard.datasets.store import get_package
 from dashboard.export.model import View
@@ -38,10 +39,21 @@ def _step(delta: int, count: int) -> None:
 
 
 def _slide_figure(figure: go.Figure) -> go.Figure:
+    """The chart enlarged for the back of a room. Its source line moves out of the figure
+    into the slide's caption, in larger type."""
     slide = go.Figure(figure)
+    slide.layout.annotations = [
+        note for note in slide.layout.annotations if note.name != SOURCE_ANNOTATION
+    ]
     slide.update_layout(
-        font_size=SLIDE_FONT_SIZE, title_font_size=34, height=680, legend_font_size=20
+        font_size=SLIDE_FONT_SIZE,
+        title_font_size=34,
+        height=680,
+        legend_font_size=20,
+        margin={"b": 60},
     )
+    slide.update_xaxes(automargin=True)
+    slide.update_yaxes(automargin=True)
     return slide
 
 

@@ -31,6 +31,7 @@ SEQUENTIAL = ("#F7FBFF", "#C6DBEF", "#6BAED6", "#2171B5", "#08306B")
 FONT_FAMILY = "Noto Sans, DejaVu Sans, Liberation Sans, Arial, sans-serif"
 BASE_FONT_SIZE = 16
 SOURCE_FONT_SIZE = 12
+SOURCE_ANNOTATION = "source"  # the name of the source line's annotation
 
 
 def _register() -> None:
@@ -61,6 +62,7 @@ def apply_theme(fig: go.Figure, *, title: str | None = None, source: str = "") -
         fig.update_layout(title_text=title)
     if source:
         fig.add_annotation(
+            name=SOURCE_ANNOTATION,
             text=source,
             xref="paper",
             yref="paper",
