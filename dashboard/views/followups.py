@@ -36,6 +36,7 @@ STATUS_KEY = "followups_status"
 ACTION_KEY = "followups_action"
 COUNTRY_CHART_KEY = "followups_by_country"
 TIMELINE_PAGE = "views/timeline.py"
+MAX_ROWS_SHOWN = 1000
 FLAGGED_BACKGROUND = "background-color: #FBE3D6"
 _SAFE_TOKEN = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
@@ -149,8 +150,15 @@ long_pending.metric(f"Open > {LONG_PENDING_DAYS} days", int(actions["long_pendin
 
 areas = package.table("cooperation_areas")
 table = actions_table(actions, dict(zip(areas["area_id"], areas["name"], strict=False)))
+# The browser gets the most urgent rows (open first, oldest first); the download has all.
+shown_rows = table.head(MAX_ROWS_SHOWN)
+if len(table) > MAX_ROWS_SHOWN:
+    st.caption(
+        f"Showing the {MAX_ROWS_SHOWN:,} most urgent of {len(table):,} actions; "
+        "narrow the filters to see others, or download them all below."
+    )
 st.dataframe(
-    table.style.apply(_highlight_flagged, axis=1),
+    shown_rows.style.apply(_highlight_flagged, axis=1),
     hide_index=True,
     key="followups_table",
     column_config={
@@ -175,15 +183,16 @@ download_buttons(
     as_of=as_of,
 )
 
+listed = actions.head(MAX_ROWS_SHOWN)
+action_labels = dict(
+    zip(listed["action_id"], listed["partner"] + " · " + listed["description"], strict=True)
+)
 chosen = st.selectbox(
     "Open the meeting behind an action",
-    list(actions["action_id"]),
+    list(action_labels),
     index=None,
     key=ACTION_KEY,
-    format_func=lambda a: (
-        f"{actions.loc[actions['action_id'] == a, 'partner'].iloc[0]} · "
-        f"{actions.loc[actions['action_id'] == a, 'description'].iloc[0]}"
-    ),
+    format_func=action_labels.get,
     placeholder="Choose an action",
 )
 if st.button("Open meeting", icon=":material/event:", disabled=chosen is None):
