@@ -139,6 +139,13 @@ def filter_sidebar(page_id: str) -> None:
     st.session_state[FILTERS_STATE] = filters
 
 
+def _clear_filters() -> None:
+    for name in ("country", "area", "programme"):
+        set_filter(name, [])
+    for name in ("from", "to"):
+        set_filter(name, None)
+
+
 def _sidebar(package: LoadedPackage) -> Filters:
     countries = package.table("countries")
     selectable = countries[countries["kind"].isin(["country", "union"])].sort_values(
@@ -194,13 +201,7 @@ def _sidebar(package: LoadedPackage) -> Filters:
             max_value=date(2100, 12, 31),
             format="YYYY-MM-DD",
         )
-        if st.button("Clear filters", width="stretch"):
-            for key in WIDGET_KEYS.values():
-                st.session_state.pop(key, None)
-            st.session_state[WIDGET_KEYS["country"]] = []
-            st.session_state[WIDGET_KEYS["area"]] = []
-            st.session_state[WIDGET_KEYS["programme"]] = []
-            st.rerun()
+        st.button("Clear filters", width="stretch", on_click=_clear_filters, key="clear_filters")
     start = st.session_state.get(WIDGET_KEYS["from"])
     end = st.session_state.get(WIDGET_KEYS["to"])
     if start and end and start > end:

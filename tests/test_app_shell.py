@@ -33,3 +33,13 @@ def test_hostile_query_string_gives_notices_not_errors() -> None:
     assert "Ignored the country value" in text
     assert "Ignored the 'from' date" in text
     assert "<script>" not in "".join(el.value for el in at.markdown)
+
+
+def test_clear_filters_empties_every_filter() -> None:
+    at = run_app(query={"country": "ROU", "area": "ai", "from": "2025-01-01"})
+    assert at.multiselect(key="flt_country").value == ["ROU"]
+    at.button(key="clear_filters").click().run()
+    assert not at.exception
+    assert at.multiselect(key="flt_country").value == []
+    assert at.multiselect(key="flt_area").value == []
+    assert at.date_input(key="flt_from").value is None
