@@ -103,3 +103,14 @@ def test_meetings_filtered_by_country_area_and_period() -> None:
     ai = meetings_view(package, Filters(areas=("ai",)))
     assert "2025-08-09-ROU" in set(ai["meeting_id"])
     assert meetings_view(package, Filters(start=date(2019, 1, 1), end=date(2019, 12, 31))).empty
+
+
+def test_a_filtered_view_is_computed_once_per_process_and_callers_cannot_spoil_it() -> None:
+    package = load_package()
+    filters = Filters(countries=("ROU",))
+    first = meetings_view(package, filters)
+    first["scribble"] = 1  # a caller adding a column to its copy
+    second = meetings_view(package, filters)
+    assert "scribble" not in second.columns
+    assert second.equals(first.drop(columns="scribble"))
+    assert len(package._memo) >= 1

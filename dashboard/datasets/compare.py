@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from dashboard.datasets.loader import LoadedPackage
+from dashboard.datasets.loader import LoadedPackage, per_package
 
 HOME_ISO3 = "PAK"
 # The default indicator: R&D spend, a headline figure of the design's country comparisons.
@@ -129,6 +129,7 @@ def data_years(
     return (int(years.min()), int(years.max())) if not years.empty else None
 
 
+@per_package
 def build_comparison(
     package: LoadedPackage,
     indicator_code: str,

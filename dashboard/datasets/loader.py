@@ -7,12 +7,18 @@ and an edited CSV is never served from a stale cache.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import json
 import os
 import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -37,6 +43,9 @@ from dashboard.datasets.validate import (
 CACHE_FORMAT = "3"  # bump when parse_table's output changes
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
+MEMO_ENTRIES = 512  # filtered views kept per process (oldest used dropped first)
+T = TypeVar("T")
+
 OK = "ok"
 HAS_WARNINGS = "warnings"
 HAS_ERRORS = "errors"
@@ -60,6 +69,27 @@ class LoadedPackage:
     file_hashes: dict[str, str] = field(default_factory=dict)
     # The CSV line of every row kept in each table (header = line 1), for problem reports.
     lines: dict[str, np.ndarray] = field(default_factory=dict)
+    _memo: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
+    _memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def memo(self, fn: Callable[..., T], args: tuple[Hashable, ...], kwargs: tuple = ()) -> T:
+        """`fn(self, *args, **dict(kwargs))`, computed once per package and arguments.
+
+        The package is loaded once per server process, so a result (a filtered view, a
+        profile) is computed once for every session that asks for it; reruns only look it up.
+        Callers get a shallow copy and may add columns without touching the cached frames.
+        """
+        key = (fn.__module__, fn.__qualname__, args, kwargs)
+        with self._memo_lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return _shallow_copy(self._memo[key])
+        value = fn(self, *args, **dict(kwargs))
+        with self._memo_lock:
+            self._memo[key] = value
+            while len(self._memo) > MEMO_ENTRIES:
+                self._memo.popitem(last=False)
+        return _shallow_copy(value)
 
     def table(self, name: str) -> pd.DataFrame:
         """The validated table (read-only by convention: copy before changing it)."""
@@ -93,6 +123,34 @@ class LoadedPackage:
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == ERROR]
+
+
+def _shallow_copy(value: T) -> T:
+    if isinstance(value, pd.DataFrame):
+        return value.copy(deep=False)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: getattr(value, f.name).copy(deep=False)
+            for f in dataclasses.fields(value)
+            if isinstance(getattr(value, f.name), pd.DataFrame)
+        }
+        return dataclasses.replace(value, **changes)
+    return value
+
+
+def per_package(fn: Callable[..., T]) -> Callable[..., T]:
+    """Decorator: `fn(package, *args)` is computed once per package and arguments (see
+    LoadedPackage.memo). Arguments must be hashable; lists are taken as tuples."""
+
+    def freeze(value: object) -> object:
+        return tuple(value) if isinstance(value, list) else value
+
+    @functools.wraps(fn)
+    def cached(package: LoadedPackage, *args: object, **kwargs: object) -> T:
+        frozen_kwargs = tuple(sorted((k, freeze(v)) for k, v in kwargs.items()))
+        return package.memo(fn, tuple(freeze(a) for a in args), frozen_kwargs)
+
+    return cached
 
 
 def _cache_dir(data_dir: Path) -> Path:

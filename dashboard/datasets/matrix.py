@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from dashboard.datasets.filters import Filters, in_period
-from dashboard.datasets.loader import LoadedPackage
+from dashboard.datasets.loader import LoadedPackage, per_package
 
 EXPERTISE_POINTS = 2
 MEETING_POINTS = 1
@@ -111,6 +111,7 @@ def _meeting_counts(package: LoadedPackage, filters: Filters) -> pd.DataFrame:
     )
 
 
+@per_package
 def partner_area_matrix(package: LoadedPackage, filters: Filters) -> pd.DataFrame:
     """One row per partner country × cooperation area inside the filters, with its score.
 

@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 
 from dashboard.datasets.filters import Filters
-from dashboard.datasets.loader import LoadedPackage
+from dashboard.datasets.loader import LoadedPackage, per_package
 from dashboard.datasets.queries import followups_view, meetings_view
 
 HOME_ISO3 = "PAK"
@@ -124,6 +124,7 @@ def _programme_access(package: LoadedPackage, country: dict[str, object]) -> pd.
     return access.reset_index(drop=True)
 
 
+@per_package
 def build_country_profile(
     package: LoadedPackage,
     iso3: str,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dashboard.datasets.filters import Filters
-from dashboard.datasets.loader import LoadedPackage
+from dashboard.datasets.loader import LoadedPackage, per_package
 
 ELIGIBILITY_WORDS = {
     "eligible_by_rule": "Eligible by rule",
@@ -80,6 +80,7 @@ def funding_programmes(package: LoadedPackage, areas: Iterable[str]) -> set[str]
     return set(links.loc[links["area_id"].isin(list(areas)), "programme_id"])
 
 
+@per_package
 def programmes_view(package: LoadedPackage, filters: Filters) -> pd.DataFrame:
     """The programme rows inside the filters, in the table's order, with period and source.
 

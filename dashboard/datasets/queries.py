@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 
 from dashboard.datasets.filters import Filters, in_period
-from dashboard.datasets.loader import LoadedPackage
+from dashboard.datasets.loader import LoadedPackage, per_package
 
 OPEN_STATUSES = ("proposed", "agreed", "in_progress")
 CLOSED_STATUSES = ("done", "dropped")
@@ -36,6 +36,7 @@ def meeting_ids_for_areas(package: LoadedPackage, areas: tuple[str, ...]) -> set
     return set(links.loc[links["area_id"].isin(areas), "meeting_id"])
 
 
+@per_package
 def meetings_view(package: LoadedPackage, filters: Filters) -> pd.DataFrame:
     """Meetings inside the filters, newest first, with the partner's name and area names."""
     meetings = package.table("meetings")
@@ -54,6 +55,7 @@ def meetings_view(package: LoadedPackage, filters: Filters) -> pd.DataFrame:
     return view.sort_values("date", ascending=False).reset_index(drop=True)
 
 
+@per_package
 def followups_view(package: LoadedPackage, filters: Filters, today: date) -> pd.DataFrame:
     """Follow-up actions inside the filters, with age in days and overdue / long-pending flags.
 
@@ -91,6 +93,7 @@ def status_counts(followups: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@per_package
 def partners_view(package: LoadedPackage, filters: Filters) -> pd.DataFrame:
     """Partner countries (and the EU) tracked, limited to the filter's countries if any."""
     countries = package.table("countries")
@@ -100,6 +103,7 @@ def partners_view(package: LoadedPackage, filters: Filters) -> pd.DataFrame:
     return countries[mask.to_numpy()].reset_index(drop=True)
 
 
+@per_package
 def reachable_programmes(package: LoadedPackage, filters: Filters) -> pd.DataFrame:
     """Top-level programmes Pakistan can reach (eligibility by rule or limited), filtered."""
     programmes = package.table("programmes")
