@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.charts.memo import cached_figure
 from dashboard.charts.theme import MUTED, PALETTE, SEQUENTIAL, apply_theme
 
 PRIORITY_ROW = "★ Our priority (release of 2025-08-09)"
@@ -30,6 +31,7 @@ def _yes_no(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
+@cached_figure
 def area_matrix(
     matrix: pd.DataFrame,
     area_funding: pd.DataFrame,

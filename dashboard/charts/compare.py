@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.charts.memo import cached_figure
 from dashboard.charts.theme import (
     HIGHLIGHT,
     MUTED,
@@ -46,6 +47,7 @@ def _customdata(frame: pd.DataFrame) -> list[list[str]]:
     ]
 
 
+@cached_figure
 def trend_lines(
     series: pd.DataFrame,
     references: pd.DataFrame | None = None,
@@ -96,6 +98,7 @@ def trend_lines(
     return apply_theme(fig, title=title)
 
 
+@cached_figure
 def latest_ranking(
     latest: pd.DataFrame, *, title: str, unit: str, home_iso3: str = HOME_ISO3
 ) -> go.Figure:

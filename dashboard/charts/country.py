@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.charts.memo import cached_figure
 from dashboard.charts.theme import (
     HIGHLIGHT,
     PAKISTAN_COLOUR,
@@ -53,6 +54,7 @@ def _first(frame: pd.DataFrame, column: str, default: str = "") -> str:
     return str(values.iloc[0]) if not values.empty else default
 
 
+@cached_figure
 def indicator_trend(
     profile_indicators: pd.DataFrame,
     indicator_code: str,
@@ -91,6 +93,7 @@ def indicator_trend(
     return apply_theme(fig, title=_first(rows, "indicator", indicator_code), source=source)
 
 
+@cached_figure
 def latest_comparison(
     latest: pd.DataFrame, indicator_code: str, home_iso3: str = "PAK", *, source: str = ""
 ) -> go.Figure:
@@ -118,6 +121,7 @@ def latest_comparison(
     return apply_theme(fig, title=title, source=source)
 
 
+@cached_figure
 def hubs_map(hubs: pd.DataFrame, *, title: str = "Tech hubs", source: str = "") -> go.Figure:
     """Tech hubs as points on a map (lat/lon), hover: city, kind and source."""
     fig = go.Figure(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.charts.memo import cached_figure
 from dashboard.charts.theme import MUTED, PALETTE, apply_theme
 from dashboard.datasets.queries import LONG_PENDING_DAYS, STATUS_LABELS, STATUS_ORDER
 
@@ -92,6 +93,7 @@ def counts_by_country(actions: pd.DataFrame) -> pd.DataFrame:
     return table.drop(columns=["_total", "_status"]).reset_index(drop=True)
 
 
+@cached_figure
 def by_country_figure(
     counts: pd.DataFrame, *, title: str | None = None, source: str = ""
 ) -> go.Figure:
@@ -127,6 +129,7 @@ def by_country_figure(
     return fig
 
 
+@cached_figure
 def by_status_figure(
     counts: pd.DataFrame, *, title: str | None = None, source: str = ""
 ) -> go.Figure:

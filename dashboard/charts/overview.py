@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.charts.memo import cached_figure
 from dashboard.charts.theme import SEQUENTIAL, apply_theme
 
 # Plotly draws countries from ISO-3 codes; the EU has a code (EUU) but no outline.
@@ -33,6 +34,7 @@ def partner_meeting_counts(partners: pd.DataFrame, meetings: pd.DataFrame) -> pd
     )
 
 
+@cached_figure
 def partner_map(
     partners_with_counts: pd.DataFrame, *, title: str = "Partner countries", source: str = ""
 ) -> go.Figure:

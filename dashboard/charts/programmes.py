@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.charts.memo import cached_figure
 from dashboard.charts.theme import PALETTE, apply_theme, format_value
 
 BUDGET_UNIT = "EUR m"
@@ -26,6 +27,7 @@ def budget_text(budget: float | None, comparator: object = None) -> str:
     return f"about {text}" if comparator == "about" else text
 
 
+@cached_figure
 def budget_treemap(
     tree: pd.DataFrame,
     drawn_values: pd.Series,

@@ -13,6 +13,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.charts.memo import cached_figure
 from dashboard.charts.theme import PALETTE, apply_theme
 
 EVENT_LABELS = {
@@ -129,6 +130,7 @@ HOVER_TEMPLATE = (
 )
 
 
+@cached_figure
 def timeline_figure(
     meetings: pd.DataFrame, today: date, *, title: str | None = None, source: str = ""
 ) -> go.Figure:

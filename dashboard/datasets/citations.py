@@ -6,14 +6,22 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from dashboard.datasets.loader import LoadedPackage
+from dashboard.datasets.loader import LoadedPackage, per_package
 
 SOURCE_COLUMNS = ["source_id", "publisher", "title", "url", "published", "accessed", "licence"]
 
 
-def sources_table(package: LoadedPackage, source_ids: Iterable[str]) -> pd.DataFrame:
+def _distinct_ids(source_ids: Iterable[object]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(s for s in source_ids if isinstance(s, str) and s))
+
+
+def sources_table(package: LoadedPackage, source_ids: Iterable[object]) -> pd.DataFrame:
     """The sources rows for `source_ids` (unknown ids are skipped), in a stable order."""
-    wanted = list(dict.fromkeys(str(s) for s in source_ids if isinstance(s, str) and s))
+    return _sources_table(package, _distinct_ids(source_ids))
+
+
+@per_package
+def _sources_table(package: LoadedPackage, wanted: tuple[str, ...]) -> pd.DataFrame:
     sources = package.table("sources")
     found = sources[sources["source_id"].isin(wanted)]
     order = {sid: i for i, sid in enumerate(wanted)}
@@ -28,10 +36,17 @@ def _date_text(value: object) -> str:
 
 
 def source_line(
-    package: LoadedPackage, source_ids: Iterable[str], as_of: str | None = None, limit: int = 3
+    package: LoadedPackage, source_ids: Iterable[object], as_of: str | None = None, limit: int = 3
 ) -> str:
     """A one-line citation, e.g. "Source: World Bank, WDI (2026-07-13). Data as of 2026-07-13"."""
-    table = sources_table(package, source_ids)
+    return _source_line(package, _distinct_ids(source_ids), as_of, limit)
+
+
+@per_package
+def _source_line(
+    package: LoadedPackage, ids: tuple[str, ...], as_of: str | None, limit: int
+) -> str:
+    table = _sources_table(package, ids)
     parts = []
     for row in table.head(limit).itertuples():
         published = _date_text(row.published) or f"accessed {_date_text(row.accessed)}"
