@@ -6,6 +6,7 @@ Pages stay thin: they pick data, call a chart function and hand the result to `s
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ WIDGET_KEYS = {
     "to": "flt_to",
 }
 SOURCES_PAGE = "views/sources.py"
+MAX_TABLE_ROWS = 1000  # rows sent to the browser per table; downloads carry every row
 FILTERS_STATE = "_filters"  # this run's Filters, set by the entrypoint's filter_sidebar
 VIEW_STATE = "_view"  # this run's View: what the page has shown, for exports and slides
 PRESENT_STATE = "_present"
@@ -58,7 +60,7 @@ class PageContext:
     filters: Filters
     today: date
 
-    @property
+    @functools.cached_property
     def country_names(self) -> dict[str, str]:
         countries = self.package.table("countries")
         return dict(zip(countries["iso3"], countries["name"], strict=False))
@@ -345,7 +347,13 @@ def _table_with_downloads(
     as_of: str,
     column_config: dict | None = None,
 ) -> None:
-    st.dataframe(frame, hide_index=True, column_config=column_config, key=f"{key}_table")
+    st.dataframe(
+        frame.head(MAX_TABLE_ROWS), hide_index=True, column_config=column_config, key=f"{key}_table"
+    )
+    if len(frame) > MAX_TABLE_ROWS:
+        st.caption(
+            f"Showing the first {MAX_TABLE_ROWS:,} of {len(frame):,} rows; the downloads have all."
+        )
     st.caption(source_line(package, source_ids, as_of))
     download_buttons(
         frame, key=key, file_stem=file_stem, package=package, source_ids=source_ids, as_of=as_of

@@ -24,6 +24,7 @@ from dashboard.ui import (
 
 EVENT_PARAM = "event"
 EVENT_KEY = "timeline_event"
+MAX_EVENTS_DRAWN = 1500
 CHART_KEY = "timeline_chart"
 DETAILS_KEY = "event_details"
 SCOPE_LABELS = {
@@ -186,6 +187,8 @@ package = ctx.package
 all_ids = set(package.table("meetings")["meeting_id"].dropna())
 selected = event_from_url(all_ids)
 view = meetings_view(package, ctx.filters)
+# Newest first: the chart and the list get the latest events; the rest stay a filter away.
+drawn = view.head(MAX_EVENTS_DRAWN)
 
 if view.empty:
     st.info(plain(no_meetings_message(ctx)))
@@ -195,29 +198,34 @@ else:
         f"**{len(view)} event(s)** with **{partners} partner(s)**"
         + (f": {plain(', '.join(sorted(view['partner'].unique())))}" if partners <= 5 else "")
     )
-    publishers = sources_table(package, view["source_id"].dropna())
+    if len(view) > MAX_EVENTS_DRAWN:
+        st.caption(
+            f"The chart shows the latest {MAX_EVENTS_DRAWN:,} of {len(view):,} events; narrow "
+            "the country, area or period filters to see earlier ones."
+        )
+    publishers = sources_table(package, drawn["source_id"].dropna())
     publisher_of = dict(zip(publishers["source_id"], publishers["publisher"], strict=False))
     fig = timeline_figure(
-        view.assign(source=view["source_id"].map(publisher_of)),
+        drawn.assign(source=drawn["source_id"].map(publisher_of)),
         ctx.today,
         title="Meetings, visits and agreements by partner",
     )
     show_chart(
         fig,
-        _chart_data(view),
+        _chart_data(drawn),
         key=CHART_KEY,
         file_stem="meetings-timeline",
         package=package,
-        source_ids=view["source_id"].dropna(),
+        source_ids=drawn["source_id"].dropna(),
         as_of=as_of_for(package, "meetings"),
         on_select=_on_chart_select,
     )
 
-options = list(view["meeting_id"])
+options = list(drawn["meeting_id"])
 if selected and selected not in options:
     options.insert(0, selected)
 if options:
-    labels = package.table("meetings").set_index("meeting_id")
+    labels = package.table("meetings").set_index("meeting_id").loc[options]
     st.session_state[EVENT_KEY] = selected
     st.selectbox(
         "Event details",
@@ -232,4 +240,4 @@ if options:
         placeholder="Choose an event, or click one on the chart",
     )
 if selected:
-    show_event(ctx, selected, on_chart=selected in set(view["meeting_id"]))
+    show_event(ctx, selected, on_chart=selected in set(drawn["meeting_id"]))
