@@ -104,11 +104,19 @@ def _meeting_counts(package: LoadedPackage, filters: Filters) -> pd.DataFrame:
     links = package.table("meeting_areas").merge(
         meetings[["meeting_id", "partner_iso3", "date", "source_id"]], on="meeting_id"
     )
-    return links.groupby(["partner_iso3", "area_id"], as_index=False).agg(
-        meetings=("meeting_id", "nunique"),
-        latest_meeting=("date", "max"),
-        meeting_sources=("source_id", lambda s: sorted(set(s.dropna()))),
+    keys = ["partner_iso3", "area_id"]
+    counts = links.groupby(keys, as_index=False).agg(
+        meetings=("meeting_id", "nunique"), latest_meeting=("date", "max")
     )
+    sources = _distinct_sources(links, keys).rename("meeting_sources")
+    return counts.merge(sources, left_on=keys, right_index=True, how="left")
+
+
+def _distinct_sources(rows: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """The sorted distinct source ids of each group of `rows` (vectorised, no per-group
+    Python function: at 100x the data that cost seconds)."""
+    pairs = rows[[*keys, "source_id"]].dropna().drop_duplicates().sort_values([*keys, "source_id"])
+    return pairs.groupby(keys)["source_id"].agg(list)
 
 
 @per_package
@@ -132,8 +140,8 @@ def partner_area_matrix(package: LoadedPackage, filters: Filters) -> pd.DataFram
     )
     expertise = package.table("country_areas")
     expertise = expertise[(expertise["relation"] == "expertise").to_numpy()]
-    expertise = expertise.groupby(["iso3", "area_id"], as_index=False).agg(
-        expertise_sources=("source_id", lambda s: sorted(set(s.dropna())))
+    expertise = (
+        _distinct_sources(expertise, ["iso3", "area_id"]).rename("expertise_sources").reset_index()
     )
     grid = grid.merge(expertise, on=["iso3", "area_id"], how="left")
     grid = grid.merge(

@@ -37,6 +37,16 @@ def meeting_ids_for_areas(package: LoadedPackage, areas: tuple[str, ...]) -> set
 
 
 @per_package
+def _area_names_by_meeting(package: LoadedPackage) -> pd.Series:
+    """Each meeting's cooperation areas in words, "AI; Cybersecurity" (computed once)."""
+    links = package.table("meeting_areas").merge(
+        package.table("cooperation_areas")[["area_id", "name"]], on="area_id", how="inner"
+    )
+    links = links.sort_values(["meeting_id", "name"])
+    return links.groupby("meeting_id", sort=False)["name"].agg("; ".join)
+
+
+@per_package
 def meetings_view(package: LoadedPackage, filters: Filters) -> pd.DataFrame:
     """Meetings inside the filters, newest first, with the partner's name and area names."""
     meetings = package.table("meetings")
@@ -47,11 +57,7 @@ def meetings_view(package: LoadedPackage, filters: Filters) -> pd.DataFrame:
         mask &= meetings["meeting_id"].isin(meeting_ids_for_areas(package, filters.areas))
     view = meetings[mask.to_numpy()].copy()
     view["partner"] = view["partner_iso3"].map(_names(package)).fillna(view["partner_iso3"])
-    links = package.table("meeting_areas").merge(
-        package.table("cooperation_areas")[["area_id", "name"]], on="area_id", how="left"
-    )
-    area_names = links.groupby("meeting_id")["name"].agg(lambda s: "; ".join(sorted(s.dropna())))
-    view["areas"] = view["meeting_id"].map(area_names).fillna("")
+    view["areas"] = view["meeting_id"].map(_area_names_by_meeting(package)).fillna("")
     return view.sort_values("date", ascending=False).reset_index(drop=True)
 
 
