@@ -140,3 +140,13 @@ def test_open_meeting_switches_to_the_timeline_with_its_details() -> None:
     assert at.query_params["event"] == "2025-08-09-ROU"
     assert any("Magsi meets Romanian Ambassador" in el.value for el in at.subheader)
     assert [b.proto.url for b in at.link_button] == ["https://pid.gov.pk/site/press_detail/29982"]
+
+
+def test_an_action_without_a_partner_is_still_listed(data_copy, monkeypatch) -> None:
+    from tests.helpers import rewrite_cell
+
+    rewrite_cell(data_copy / "followups.csv", 2, "iso3", "")
+    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(data_copy))
+    at = run_app("views/followups.py")
+    assert not at.exception
+    assert any("partner not recorded" in str(o) for o in at.selectbox[0].options)

@@ -185,7 +185,11 @@ download_buttons(
 
 listed = actions.head(MAX_ROWS_SHOWN)
 action_labels = dict(
-    zip(listed["action_id"], listed["partner"] + " · " + listed["description"], strict=True)
+    zip(
+        listed["action_id"],
+        listed["partner"].fillna("partner not recorded") + " · " + listed["description"].fillna(""),
+        strict=True,
+    )
 )
 chosen = st.selectbox(
     "Open the meeting behind an action",
