@@ -1,23 +1,125 @@
-"""Command line for the benchmarks: ``python -m dashboard.bench load``."""
+"""Command line for the benchmarks.
+
+python -m dashboard.bench [all] [--quick] [--json FILE] ...   everything, one table + JSON
+python -m dashboard.bench synth [--out DIR] [--scale 1.0]     only write a synthetic package
+python -m dashboard.bench load [--data-dir DIR]               cold CSV vs warm Parquet load
+python -m dashboard.bench profile /timeline [--data-dir DIR]  where one page's rerun goes
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 from dashboard.bench.load import measure_load, report
 
+COMMANDS = {"all", "load", "synth", "profile"}
+
+
+def _all_options(parser: argparse.ArgumentParser) -> None:
+    from dashboard.bench.run import DEFAULT_JSON, Settings
+
+    defaults = Settings()
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="fast smoke run: 1 cold start, 4 changes per page, 2 reruns, 3 sessions, scale 0.1",
+    )
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write figures")
+    parser.add_argument("--cold-repeat", type=int, help=f"default {defaults.cold_repeat}")
+    parser.add_argument("--changes", type=int, help=f"filter changes per page ({defaults.changes})")
+    parser.add_argument("--reruns", type=int, help=f"AppTest reruns per page ({defaults.reruns})")
+    parser.add_argument("--sessions", type=int, help=f"concurrent sessions ({defaults.sessions})")
+    parser.add_argument("--scale", type=float, help="synthetic size, 1.0 = about 100× today")
+    parser.add_argument(
+        "--synthetic-dir",
+        type=Path,
+        help="use (or generate into) this folder instead of a temporary one",
+    )
+    parser.add_argument(
+        "--page-budget", type=float, help=f"seconds per page ({defaults.page_budget_s:g})"
+    )
+    parser.add_argument(
+        "--memory-budget",
+        type=float,
+        help=f"seconds for the extra sessions' page visits ({defaults.memory_budget_s:g})",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary work folder")
+    parser.add_argument("--pages", nargs="+", help="URL paths to measure, e.g. / /country")
+    parser.add_argument("--countries", nargs="+", help="ISO3 codes typed into the filter")
+    parser.add_argument("--no-synthetic", action="store_true", help="today's data only")
+    parser.add_argument("--no-browser", action="store_true", help="AppTest figures only")
+
+
+def _settings(args: argparse.Namespace):
+    from dashboard.bench.run import QUICK, Settings
+
+    chosen = dict(QUICK) if args.quick else {}
+    explicit = {
+        "cold_repeat": args.cold_repeat,
+        "changes": args.changes,
+        "reruns": args.reruns,
+        "sessions": args.sessions,
+        "scale": args.scale,
+        "synthetic_dir": args.synthetic_dir,
+        "page_budget_s": args.page_budget,
+        "memory_budget_s": args.memory_budget,
+        "pages": tuple(args.pages) if args.pages else None,
+        "countries": tuple(args.countries) if args.countries else None,
+    }
+    chosen.update({k: v for k, v in explicit.items() if v is not None})
+    return dataclasses.replace(
+        Settings(),
+        **chosen,
+        keep=args.keep,
+        json_path=args.json,
+        skip_synthetic=args.no_synthetic,
+        skip_browser=args.no_browser,
+    )
+
 
 def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in COMMANDS | {"-h", "--help"}:
+        argv.insert(0, "all")
     parser = argparse.ArgumentParser(prog="python -m dashboard.bench")
     sub = parser.add_subparsers(dest="command", required=True)
+    _all_options(sub.add_parser("all", help="everything (the default): one table + JSON"))
     load = sub.add_parser("load", help="cold CSV load vs warm Parquet load of the data package")
     load.add_argument("--data-dir", type=Path, default=None)
     load.add_argument("--repeat", type=int, default=5)
     load.add_argument("--json", default=None, help="also write the figures to this JSON file")
+    synth = sub.add_parser("synth", help="write a synthetic data package (never into data/)")
+    synth.add_argument("--out", type=Path, default=None, help="folder (default: a new temp one)")
+    synth.add_argument("--scale", type=float, default=1.0, help="1.0 = about 100× today")
+    synth.add_argument("--seed", type=int, default=0)
+    prof = sub.add_parser("profile", help="profile one page's rerun with pyinstrument")
+    prof.add_argument("path", help="URL path of the page, e.g. / or /timeline")
+    prof.add_argument("--data-dir", type=Path, default=None, help="e.g. a synthetic package")
+    prof.add_argument("--html", type=Path, default=None, help="also write pyinstrument's HTML")
     args = parser.parse_args(argv)
+
     if args.command == "load":
         report(measure_load(args.data_dir, args.repeat), args.json)
+    elif args.command == "synth":
+        from dashboard.bench.synthetic import generate
+
+        out, rows = generate(args.out, scale=args.scale, seed=args.seed)
+        for name, count in rows.items():
+            print(f"  {name:<22}{count:>10,}")
+        print(f"Synthetic package written to {out}")
+        print(f"Use it: DASHBOARD_DATA_DIR={out} python -m streamlit run dashboard/app.py")
+    elif args.command == "profile":
+        from dashboard.bench.profile import profile_page
+
+        print(profile_page(args.path, args.data_dir, args.html))
+    else:
+        from dashboard.bench.run import run_all
+
+        run_all(_settings(args))
     return 0
 
 

@@ -1,0 +1,134 @@
+"""The benchmark's table (each figure next to the baseline's, as a ratio) and its targets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+BASELINE, TODAY, SYNTHETIC = "baseline", "today", "synthetic"
+COLD_LIMIT = 1.3  # today / baseline
+INTERACTION_LIMIT = 1.3  # today / baseline
+SCALE_INTERACTION_LIMIT = 2.0  # synthetic / today
+SESSION_MB_LIMIT = 30.0  # synthetic, per added session
+
+
+def _ratio(value: float | None, reference: float | None) -> float | None:
+    if value is None or not reference:
+        return None
+    return value / reference
+
+
+def _page(figures: dict, target: str, path: str) -> dict:
+    return figures.get(target, {}).get("pages", {}).get(path, {})
+
+
+def evaluate_targets(figures: dict) -> list[dict]:
+    """Every target of the issue, with the measured ratio (or MB) and whether it is met."""
+    checks: list[dict] = []
+
+    def check(name: str, value: float | None, limit: float) -> None:
+        if value is not None:
+            checks.append({"target": name, "value": value, "limit": limit, "met": value <= limit})
+
+    base, today, synth = (figures.get(n, {}) for n in (BASELINE, TODAY, SYNTHETIC))
+    check(
+        "cold start, today / baseline",
+        _ratio(today.get("cold_start_s"), base.get("cold_start_s")),
+        COLD_LIMIT,
+    )
+    base_ms = _page(figures, BASELINE, "/").get("interaction_ms")
+    for path, page in today.get("pages", {}).items():
+        check(
+            f"interaction {path}, today / baseline",
+            _ratio(page.get("interaction_ms"), base_ms),
+            INTERACTION_LIMIT,
+        )
+    for path, page in synth.get("pages", {}).items():
+        check(
+            f"interaction {path}, synthetic / today",
+            _ratio(page.get("interaction_ms"), _page(figures, TODAY, path).get("interaction_ms")),
+            SCALE_INTERACTION_LIMIT,
+        )
+    check(
+        "MB per added session, synthetic",
+        synth.get("memory_mb", {}).get("per_session"),
+        SESSION_MB_LIMIT,
+    )
+    return checks
+
+
+def _fmt(value: float | None, digits: int = 0) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def _ratio_text(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}×"
+
+
+def print_table(results: dict) -> None:
+    figures = results["figures"]
+    names = [n for n in (BASELINE, TODAY, SYNTHETIC) if n in figures]
+    header = f"{'figure':<34}{'baseline':>10}{'today':>10}{'×base':>8}"
+    if SYNTHETIC in names:
+        header += f"{'synthetic':>12}{'×base':>9}{'×today':>8}"
+    print()
+    print(header)
+    print("-" * len(header))
+
+    def row(label: str, get: Callable[[str], float | None], digits: int = 0) -> None:
+        values = {n: get(n) for n in names}
+        base = values.get(BASELINE)
+        line = f"{label:<34}{_fmt(base, digits):>10}"
+        today = values.get(TODAY)
+        line += f"{_fmt(today, digits):>10}{_ratio_text(_ratio(today, base)):>8}"
+        if SYNTHETIC in names:
+            synth = values.get(SYNTHETIC)
+            line += f"{_fmt(synth, digits):>12}{_ratio_text(_ratio(synth, base)):>9}"
+            line += f"{_ratio_text(_ratio(synth, today)):>8}"
+        if any(v is not None for v in values.values()):
+            print(line)
+
+    row("cold start (s)", lambda n: figures[n].get("cold_start_s"), 2)
+    paths = list(figures.get(TODAY, {}).get("pages", {}))
+
+    def page_value(key: str, path: str, scale: float = 1.0) -> Callable[[str], float | None]:
+        def get(name: str) -> float | None:
+            page = _page(figures, name, "/" if name == BASELINE else path)
+            value = page.get(key)
+            return None if value is None else value * scale
+
+        return get
+
+    for path in paths:
+        row(f"interaction {path} (ms)", page_value("interaction_ms", path))
+    for path in paths:
+        row(f"rerun script {path} (ms)", page_value("rerun_ms", path))
+    for path in paths:
+        row(f"chart data {path} (KB)", page_value("chart_bytes", path, 1 / 1024), 1)
+    for path in paths:
+        row(f"table data {path} (KB)", page_value("table_bytes", path, 1 / 1024), 1)
+
+    def memory(key: str) -> Callable[[str], float | None]:
+        return lambda n: figures[n].get("memory_mb", {}).get(key)
+
+    sessions = results["settings"]["sessions"]
+    row("server RSS, idle (MB)", memory("idle"))
+    row("server RSS, 1 session (MB)", memory("one_session"))
+    row(f"server RSS, {sessions} sessions (MB)", memory("n_sessions"))
+    row("MB per added session", memory("per_session"), 1)
+
+    datasets = results.get("datasets", {})
+    if datasets:
+        print()
+        for name, data in datasets.items():
+            rows = sum(data["rows"].values())
+            print(
+                f"{name}: {rows:,} rows in {len(data['rows'])} tables, {data['errors']} error(s); "
+                f"load {data['load_s']['cold_csv']:.2f} s from CSV, "
+                f"{data['load_s']['warm_parquet']:.2f} s from the Parquet cache"
+            )
+    print("\nTargets")
+    for check in results.get("targets", []):
+        status = "met" if check["met"] else "MISSED"
+        print(f"  {check['target']:<44}{check['value']:>8.2f}  (≤ {check['limit']:g})  {status}")
+    for note in results.get("notes", []):
+        print(f"  note: {note}")

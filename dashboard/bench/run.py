@@ -1,0 +1,272 @@
+"""The whole benchmark in one run: baseline, today's data, synthetic data at about 100 times.
+
+python -m dashboard.bench [all] [--quick] [--json FILE] [...]   (see __main__.py)
+
+Everything it starts it stops (servers in `finally`, browser contexts closed); every loop is
+bounded by the repeat counts; all traffic stays on 127.0.0.1. The synthetic package and the
+Parquet caches live in a temporary folder that is removed at the end unless asked to keep it.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import platform
+import shutil
+import statistics
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard.bench import browser as bb
+from dashboard.bench import serverwork
+from dashboard.bench.report import BASELINE, SYNTHETIC, TODAY, evaluate_targets, print_table
+from dashboard.bench.server import APP, BASELINE_APP, ROOT, chromium
+from dashboard.bench.synthetic import generate
+from dashboard.datasets.loader import DEFAULT_DATA_DIR, load_package
+
+DEFAULT_JSON = ROOT / "bench-results" / "bench.json"
+
+
+@dataclass
+class Settings:
+    cold_repeat: int = 3
+    changes: int = 10
+    reruns: int = 5
+    sessions: int = 10
+    scale: float = 1.0
+    synthetic_dir: Path | None = None
+    keep: bool = False
+    countries: tuple[str, ...] = ("ROU", "CHN", "TUR", "KOR", "KAZ", "UZB")
+    pages: tuple[str, ...] = ()  # URL paths to measure; empty = every page in app.py
+    timeout_s: float = 120.0
+    page_budget_s: float = 60.0  # per page: filter changes, AppTest reruns
+    memory_budget_s: float = 120.0  # the extra sessions' page visits
+    json_path: Path = DEFAULT_JSON
+    skip_synthetic: bool = False
+    skip_browser: bool = False
+
+
+QUICK = {
+    "cold_repeat": 1,
+    "changes": 4,
+    "reruns": 2,
+    "sessions": 3,
+    "scale": 0.1,
+    "page_budget_s": 20.0,
+    "memory_budget_s": 30.0,
+}
+
+
+def app_pages(app: Path = APP) -> dict[str, str]:
+    """URL path -> page file for every ``st.Page(HERE / "views/x.py")`` in app.py, in order;
+    the page marked ``default=True`` is "/" and comes first."""
+    pages: dict[str, str] = {}
+    for node in ast.walk(ast.parse(app.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page"):
+            continue
+        files = [
+            c.value
+            for c in ast.walk(node.args[0])
+            if isinstance(c, ast.Constant) and isinstance(c.value, str)
+        ]
+        if not files or not files[-1].endswith(".py"):
+            continue
+        is_default = any(
+            k.arg == "default" and isinstance(k.value, ast.Constant) and k.value.value is True
+            for k in node.keywords
+        )
+        pages["/" if is_default else "/" + Path(files[-1]).stem] = files[-1]
+    return dict(sorted(pages.items(), key=lambda item: item[0] != "/"))
+
+
+def _country_names(data_dir: Path, codes: tuple[str, ...]) -> list[str]:
+    countries = pd.read_csv(data_dir / "countries.csv", dtype=str, keep_default_na=False)
+    names = dict(zip(countries["iso3"], countries["name"], strict=False))
+    return [names[c] for c in codes if c in names]
+
+
+def _timed_load(data_dir: Path, env: dict[str, str]) -> tuple[float, dict[str, int], int]:
+    with serverwork.environment(env):
+        start = time.perf_counter()
+        package = load_package(data_dir)
+        seconds = time.perf_counter() - start
+    rows = {name: len(frame) for name, frame in package.tables.items()}
+    return seconds, rows, len(package.errors)
+
+
+@dataclass
+class Dataset:
+    name: str
+    data_dir: Path
+    env: dict[str, str]
+    rows: dict[str, int] = field(default_factory=dict)
+    load_s: dict[str, float] = field(default_factory=dict)
+    errors: int = 0
+
+
+def _prepare_dataset(name: str, data_dir: Path, cache_dir: Path) -> Dataset:
+    """Fill its Parquet cache (a restart's normal state) and time a cold and a warm load."""
+    env = {"DASHBOARD_DATA_DIR": str(data_dir), "DASHBOARD_CACHE_DIR": str(cache_dir)}
+    dataset = Dataset(name, data_dir, env)
+    cold, _, _ = _timed_load(data_dir, env)
+    warm, dataset.rows, dataset.errors = _timed_load(data_dir, env)
+    dataset.load_s = {"cold_csv": cold, "warm_parquet": warm}
+    print(
+        f"  {name}: {sum(dataset.rows.values()):,} rows, {dataset.errors} error(s), "
+        f"load {cold:.1f} s from CSV, {warm:.1f} s from Parquet",
+        flush=True,
+    )
+    return dataset
+
+
+def run_all(settings: Settings) -> dict:
+    """Run every measurement and return the figures (also printed and written as JSON)."""
+    started = time.time()
+    changes = settings.changes + settings.changes % 2  # add/remove pairs end where they began
+    work = Path(tempfile.mkdtemp(prefix="dashboard-bench-"))
+    log_dir = settings.json_path.parent / "logs"
+    results: dict = {
+        "settings": {**asdict(settings), "changes": changes},
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "method": {
+            "cold_start": "launch `streamlit run` -> first idle frame with a drawn plotly chart "
+            "in Chromium (Parquet cache warm)",
+            "interaction": "key press changing the filter -> 2nd animation frame after the "
+            "rerun ends; median per page",
+            "rerun_ms": "AppTest.run() of the page, median of reruns after a first run",
+            "chart_bytes": "plotly figure JSON (PlotlyChart.spec) per rerun, AppTest",
+            "table_bytes": "Arrow bytes of st.dataframe/st.table per rerun, AppTest",
+            "memory": "server VmRSS after 1 session visited every page, and after N sessions",
+        },
+        "figures": {},
+        "notes": [],
+    }
+    try:
+        print("Preparing data…", flush=True)
+        datasets = {TODAY: _prepare_dataset(TODAY, DEFAULT_DATA_DIR, work / "cache-today")}
+        if not settings.skip_synthetic:
+            synthetic_dir = settings.synthetic_dir
+            if synthetic_dir is None or not (synthetic_dir / "datapackage.json").exists():
+                start = time.perf_counter()
+                synthetic_dir, _ = generate(
+                    synthetic_dir or work / "synthetic", scale=settings.scale
+                )
+                print(
+                    f"  generated the synthetic package in {time.perf_counter() - start:.1f} s"
+                    f" at {synthetic_dir}",
+                    flush=True,
+                )
+            datasets[SYNTHETIC] = _prepare_dataset(
+                SYNTHETIC, synthetic_dir, work / "cache-synthetic"
+            )
+        results["datasets"] = {
+            name: {"dir": str(d.data_dir), "rows": d.rows, "load_s": d.load_s, "errors": d.errors}
+            for name, d in datasets.items()
+        }
+
+        pages = app_pages()
+        if settings.pages:
+            pages = {path: file for path, file in pages.items() if path in settings.pages}
+        targets = [
+            bb.Target(BASELINE, BASELINE_APP, {}, ["/"], "selectbox", ["Series 2", "Series 3"])
+        ]
+        for d in datasets.values():
+            choices = _country_names(d.data_dir, settings.countries)
+            targets.append(bb.Target(d.name, APP, d.env, list(pages), "multiselect", choices))
+
+        print("Server work per rerun (AppTest)…", flush=True)
+        for target in targets:
+            page_files = {"/": None} if target.name == BASELINE else pages
+            figures = serverwork.measure_pages(
+                Path(target.app),
+                page_files,
+                target.env,
+                settings.reruns,
+                settings.timeout_s,
+                settings.page_budget_s,
+            )
+            for path, page in figures.items():
+                for message in page.pop("exception_messages", []):
+                    results["notes"].append(f"{target.name} {path}: exception: {message}"[:300])
+            results["figures"].setdefault(target.name, {})["pages"] = {
+                path: dict(page) for path, page in figures.items()
+            }
+            print(f"  {target.name}: done", flush=True)
+
+        if not settings.skip_browser:
+            _browser_figures(settings, targets, changes, log_dir, results)
+    finally:
+        if settings.keep:
+            print(f"Kept the work folder {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+    results["runtime_s"] = time.time() - started
+    results["targets"] = evaluate_targets(results["figures"])
+    print_table(results)
+    settings.json_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.json_path.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+    print(f"\nFigures written to {settings.json_path} (run took {results['runtime_s']:.0f} s)")
+    return results
+
+
+def _browser_figures(
+    settings: Settings, targets: list[bb.Target], changes: int, log_dir: Path, results: dict
+) -> None:
+    with chromium() as browser:
+        print("Cold start…", flush=True)
+        cold: dict[str, list[float]] = {t.name: [] for t in targets}
+        for _ in range(settings.cold_repeat):  # interleaved, so noise hits every target alike
+            for target in targets:
+                try:
+                    seconds, drawn = bb.cold_start(browser, target, log_dir, settings.timeout_s)
+                except Exception as exc:  # noted; the other targets are still measured
+                    results["notes"].append(f"{target.name}: cold start failed: {exc!r}"[:500])
+                    continue
+                cold[target.name].append(seconds)
+                if not drawn:
+                    note = f"{target.name}: no chart on {target.pages[0]}; cold start timed to "
+                    note += "the first idle frame with a title"
+                    if note not in results["notes"]:
+                        results["notes"].append(note)
+        for target in targets:
+            figures = results["figures"][target.name]
+            if cold[target.name]:
+                figures["cold_start_s"] = statistics.median(cold[target.name])
+            figures["cold_start_all_s"] = cold[target.name]
+
+        for target in targets:
+            print(f"Interaction and memory: {target.name}…", flush=True)
+            try:
+                sessions = bb.interaction_and_memory(
+                    browser,
+                    target,
+                    log_dir,
+                    changes,
+                    settings.sessions,
+                    settings.timeout_s,
+                    settings.page_budget_s,
+                    settings.memory_budget_s,
+                )
+            except Exception as exc:  # one broken page must not lose the other figures
+                results["notes"].append(f"{target.name}: interaction/memory failed: {exc!r}"[:500])
+                continue
+            figures = results["figures"][target.name]
+            for path, summary in sessions.interaction_ms.items():
+                page = figures["pages"].setdefault(path, {})
+                page["interaction_ms"] = summary["median"]
+                page["interaction_range_ms"] = [summary["min"], summary["max"]]
+                page["charts_in_browser"] = sessions.charts.get(path, 0)
+            figures["memory_mb"] = {
+                "idle": sessions.rss_idle_mb,
+                "one_session": sessions.rss_1_mb,
+                "n_sessions": sessions.rss_n_mb,
+                "sessions": sessions.sessions,
+                "per_session": sessions.per_session_mb,
+            }
+            results["notes"] += sessions.notes
