@@ -225,7 +225,19 @@ options = list(drawn["meeting_id"])
 if selected and selected not in options:
     options.insert(0, selected)
 if options:
-    labels = package.table("meetings").set_index("meeting_id").loc[options]
+    listed = package.table("meetings").set_index("meeting_id").loc[options]
+    partner_names = listed["partner_iso3"].map(ctx.country_names).fillna(listed["partner_iso3"])
+    labels = dict(
+        zip(
+            listed.index,
+            listed["date"].dt.strftime("%Y-%m-%d").fillna("undated")
+            + " · "
+            + partner_names.fillna("")
+            + " · "
+            + listed["title"].fillna(""),
+            strict=True,
+        )
+    )
     st.session_state[EVENT_KEY] = selected
     st.selectbox(
         "Event details",
@@ -233,10 +245,7 @@ if options:
         index=None,
         key=EVENT_KEY,
         on_change=_on_pick,
-        format_func=lambda m: (
-            f"{labels.at[m, 'date']:%Y-%m-%d} · {ctx.country_name(labels.at[m, 'partner_iso3'])}"
-            f" · {labels.at[m, 'title']}"
-        ),
+        format_func=labels.get,
         placeholder="Choose an event, or click one on the chart",
     )
 if selected:
