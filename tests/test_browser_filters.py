@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import FIXED_TODAY, StreamlitServer, WatchedPage
+from tests.conftest import FIXED_TODAY, WatchedPage, app_server_for
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +68,7 @@ def test_hostile_links_show_a_notice_and_no_error(app_page, path: str) -> None:
 def test_a_deep_link_is_the_first_request_a_new_server_gets(browser, tmp_path) -> None:
     """A colleague's link opened before anyone visited the home page still gets the full app:
     the page menu, the filter sidebar and the link's filters."""
-    server = StreamlitServer({"DASHBOARD_TODAY": FIXED_TODAY, "DASHBOARD_CACHE_DIR": str(tmp_path)})
+    server = app_server_for({"DASHBOARD_TODAY": FIXED_TODAY, "DASHBOARD_CACHE_DIR": str(tmp_path)})
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     try:
         server.start()

@@ -1,7 +1,7 @@
 """A real `streamlit run` on a free loopback port, and Chromium driven by Playwright.
 
-Bench code must not import from tests/, so this is the benchmark's own small copy of what
-tests/conftest.py does, plus the server's resident memory.
+Used by the benchmark and by the browser tests (tests/conftest.py), so both start the app the
+same way; the benchmark also reads the server's resident memory.
 """
 
 from __future__ import annotations
