@@ -68,6 +68,19 @@ class PageContext:
     def country_name(self, iso3: str) -> str:
         return self.country_names.get(iso3, iso3)
 
+    def nothing_found(self, what: str, in_period: str = "in this period") -> str:
+        """A plain sentence for an empty view that names the filters that emptied it, e.g.
+        "No meetings recorded for Tuvalu in this period." """
+        filters = self.filters
+        text = f"No {what}"
+        if filters.countries:
+            text += " recorded for " + ", ".join(self.country_name(c) for c in filters.countries)
+        if filters.start or filters.end:
+            text += f" {in_period}"
+        if filters.areas:
+            text += " in the chosen cooperation areas"
+        return text
+
 
 def _known_values(package: LoadedPackage) -> KnownValues:
     return KnownValues(

@@ -132,7 +132,7 @@ if single_country or single_area is not None:
         )
         funders = area_programmes(package, [single_area["area_id"]])
         if funders.empty:
-            st.info(f"No EU programme is recorded as funding {single_area['name']}.")
+            st.info(f"No EU programme is recorded as funding {plain(single_area['name'])}.")
         else:
             show_table(
                 pd.DataFrame(

@@ -18,7 +18,15 @@ from dashboard.datasets.compare import (
     reference_groups,
 )
 from dashboard.datasets.filters import parse_page_code, year_range
-from dashboard.ui import as_of_for, page_setup, selection_values, set_filter, show_chart, show_table
+from dashboard.ui import (
+    as_of_for,
+    page_setup,
+    plain,
+    selection_values,
+    set_filter,
+    show_chart,
+    show_table,
+)
 
 INDICATOR_KEY = "cmp_indicator"
 # The widget's own state is dropped when another page runs; this copy survives page switches.
@@ -110,7 +118,7 @@ if comparison.defaulted:
 if comparison.series.empty:
     who = ", ".join(names.get(c, c) for c in compared)
     period = f" between {years[0]} and {years[1]}" if filters.start or filters.end else ""
-    st.info(f"No values of {comparison.indicator} recorded for {who}{period}.")
+    st.info(plain(f"No values of {comparison.indicator} recorded for {who}{period}."))
     st.stop()
 if comparison.without_data:
     st.caption(
@@ -166,7 +174,9 @@ show_chart(
 )
 
 st.subheader("Values by year")
-st.caption(f"{comparison.indicator} ({comparison.unit}); one row per country, one column per year.")
+st.caption(
+    plain(f"{comparison.indicator} ({comparison.unit}); one row per country, one column per year.")
+)
 show_table(
     comparison_table(comparison.series),
     key="cmp_table",

@@ -123,7 +123,7 @@ elif iso3 != HOME_ISO3:
 
 st.subheader("Tech-sector facts")
 if profile.is_empty("facts"):
-    st.info(f"No tech-sector facts recorded for {name}.")
+    st.info(f"No tech-sector facts recorded for {plain(name)}.")
 else:
     facts = profile.facts
     show_table(
@@ -155,10 +155,10 @@ indicators = _with_source(profile.indicators)
 latest = _with_source(profile.latest)
 shown_codes = [c for c in KEY_INDICATORS if (indicators["indicator_code"] == c).any()]
 if indicators.empty:
-    st.info(f"No indicator values recorded for {name} or Pakistan.")
+    st.info(f"No indicator values recorded for {plain(name)} or Pakistan.")
 else:
     if not (indicators["iso3"] == iso3).any():
-        st.info(f"No indicator values recorded for {name}; Pakistan's are shown.")
+        st.info(f"No indicator values recorded for {plain(name)}; Pakistan's are shown.")
     labels = {
         code: str(indicators.loc[indicators["indicator_code"] == code, "indicator"].iloc[0])
         for code in shown_codes
@@ -224,7 +224,7 @@ companies_col, hubs_col = st.columns(2)
 with companies_col:
     st.subheader("Companies")
     if profile.is_empty("companies"):
-        st.info(f"No companies recorded for {name}.")
+        st.info(f"No companies recorded for {plain(name)}.")
     else:
         companies = profile.companies
         show_table(
@@ -246,7 +246,7 @@ with companies_col:
 with hubs_col:
     st.subheader("Tech hubs")
     if profile.is_empty("hubs"):
-        st.info(f"No tech hubs recorded for {name}.")
+        st.info(f"No tech hubs recorded for {plain(name)}.")
     else:
         hubs = _with_source(profile.hubs)
         hub_ids = list(hubs["source_id"].dropna()) + list(hubs["coord_source_id"].dropna())
@@ -270,7 +270,7 @@ with hubs_col:
 
 st.subheader("Areas of expertise")
 if profile.is_empty("expertise"):
-    st.info(f"No areas of expertise recorded for {name}, and none discussed at meetings.")
+    st.info(f"No areas of expertise recorded for {plain(name)}, and none discussed at meetings.")
 else:
     expertise = profile.expertise
     show_table(
@@ -291,7 +291,7 @@ else:
 
 st.subheader("EU programme access")
 if profile.is_empty("programme_access"):
-    st.info(f"No EU programmes recorded for {name}.")
+    st.info(f"No EU programmes recorded for {plain(name)}.")
 else:
     access = profile.programme_access
     show_table(
@@ -317,7 +317,7 @@ meetings_col, followups_col = st.columns(2)
 with meetings_col:
     st.subheader("Meetings")
     if profile.is_empty("meetings"):
-        st.info(f"No meetings recorded with {name}.")
+        st.info(f"No meetings recorded with {plain(name)}.")
     else:
         meetings = profile.meetings
         show_table(
@@ -339,7 +339,7 @@ with meetings_col:
 with followups_col:
     st.subheader("Open follow-ups")
     if profile.is_empty("open_followups"):
-        st.info(f"No open follow-ups recorded for {name}.")
+        st.info(f"No open follow-ups recorded for {plain(name)}.")
     else:
         followups = profile.open_followups
         show_table(

@@ -21,7 +21,6 @@ from dashboard.datasets.queries import (
     status_counts,
 )
 from dashboard.ui import (
-    PageContext,
     as_of_for,
     download_buttons,
     page_setup,
@@ -81,22 +80,6 @@ def _on_country_click() -> None:
         set_filter("country", clicked[:1])
 
 
-def no_actions_message(ctx: PageContext, statuses: list[str]) -> str:
-    filters = ctx.filters
-    if filters.countries:
-        names = ", ".join(ctx.country_name(c) for c in filters.countries)
-        text = f"No follow-up actions recorded for {names}"
-    else:
-        text = "No follow-up actions"
-    if filters.start or filters.end:
-        text += " raised in this period"
-    if filters.areas:
-        text += " in the chosen cooperation areas"
-    if statuses:
-        text += " with status " + " or ".join(STATUS_LABELS[s] for s in statuses)
-    return text + "."
-
-
 def _highlight_flagged(row: pd.Series) -> list[str]:
     return [FLAGGED_BACKGROUND if row["Flag"] else "" for _ in row]
 
@@ -135,7 +118,12 @@ if statuses:
     actions = actions[actions["status"].isin(statuses)].reset_index(drop=True)
 
 if actions.empty:
-    st.info(plain(no_actions_message(ctx, statuses)))
+    status_words = (
+        " with status " + " or ".join(STATUS_LABELS[s] for s in statuses) if statuses else ""
+    )
+    st.info(
+        plain(ctx.nothing_found("follow-up actions", "raised in this period") + status_words + ".")
+    )
     st.stop()
 
 source_ids = list(dict.fromkeys(actions["source_id"].dropna().tolist()))

@@ -14,7 +14,15 @@ from dashboard.datasets.queries import (
     partners_view,
     reachable_programmes,
 )
-from dashboard.ui import as_of_for, page_setup, selection_values, set_filter, show_chart, show_table
+from dashboard.ui import (
+    as_of_for,
+    page_setup,
+    plain,
+    selection_values,
+    set_filter,
+    show_chart,
+    show_table,
+)
 
 MAP_KEY = "overview_partner_map"
 TOP_ROWS = 8
@@ -38,7 +46,7 @@ period = (
     else "all recorded dates"
 )
 
-st.caption(f"Showing: {filters.describe(names)}.")
+st.caption(plain(f"Showing: {filters.describe(names)}."))
 col_partners, col_meetings, col_followups, col_budget = st.columns(4)
 col_partners.metric(
     "Partners tracked",

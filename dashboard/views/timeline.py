@@ -69,20 +69,6 @@ def _on_chart_select() -> None:
         st.query_params[EVENT_PARAM] = clicked[0]
 
 
-def no_meetings_message(ctx: PageContext) -> str:
-    filters = ctx.filters
-    if filters.countries:
-        names = ", ".join(ctx.country_name(c) for c in filters.countries)
-        text = f"No meetings recorded for {names}"
-    else:
-        text = "No meetings"
-    if filters.start or filters.end:
-        text += " in this period"
-    if filters.areas:
-        text += " in the chosen cooperation areas"
-    return text + "."
-
-
 def _field(label: str, value: object) -> None:
     st.markdown(f"**{label}:** {plain(value) or 'not recorded'}")
 
@@ -191,7 +177,7 @@ view = meetings_view(package, ctx.filters)
 drawn = view.head(MAX_EVENTS_DRAWN)
 
 if view.empty:
-    st.info(plain(no_meetings_message(ctx)))
+    st.info(plain(ctx.nothing_found("meetings") + "."))
 else:
     partners = view["partner"].nunique()
     st.markdown(
