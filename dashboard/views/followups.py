@@ -35,7 +35,7 @@ STATUS_KEY = "followups_status"
 ACTION_KEY = "followups_action"
 COUNTRY_CHART_KEY = "followups_by_country"
 TIMELINE_PAGE = "views/timeline.py"
-MAX_ROWS_SHOWN = 1000
+MAX_ROWS_SHOWN = 500
 FLAGGED_BACKGROUND = "background-color: #FBE3D6"
 _SAFE_TOKEN = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
@@ -126,8 +126,9 @@ if actions.empty:
     )
     st.stop()
 
-source_ids = list(dict.fromkeys(actions["source_id"].dropna().tolist()))
-source_ids += [s for s in actions["status_source_id"].dropna() if s not in source_ids]
+source_ids = list(
+    dict.fromkeys([*actions["source_id"].dropna(), *actions["status_source_id"].dropna()])
+)
 as_of = as_of_for(package, "followups")
 
 shown, open_, overdue, long_pending = st.columns(4)
