@@ -35,8 +35,8 @@ DEFAULT_JSON = ROOT / "bench-results" / "bench.json"
 @dataclass
 class Settings:
     cold_repeat: int = 3
-    changes: int = 10
-    reruns: int = 5
+    changes: int = 6
+    reruns: int = 3
     sessions: int = 10
     scale: float = 1.0
     synthetic_dir: Path | None = None
@@ -44,8 +44,8 @@ class Settings:
     countries: tuple[str, ...] = ("ROU", "CHN", "TUR", "KOR", "KAZ", "UZB")
     pages: tuple[str, ...] = ()  # URL paths to measure; empty = every page in app.py
     timeout_s: float = 120.0
-    page_budget_s: float = 60.0  # per page: filter changes, AppTest reruns
-    memory_budget_s: float = 120.0  # the extra sessions' page visits
+    page_budget_s: float = 30.0  # per page: filter changes, AppTest reruns
+    memory_budget_s: float = 90.0  # the extra sessions' page visits
     json_path: Path = DEFAULT_JSON
     skip_synthetic: bool = False
     skip_browser: bool = False
