@@ -103,7 +103,12 @@ def test_default_page_shows_romania_with_its_hubs_and_programmes() -> None:
     assert "Europe & Central Asia" in text and "High income" in text
     assert "EU member state — full participant in Horizon Europe" in text
     assert "Timișoara" in text
-    assert [t.label for t in at.tabs][0] == "Research and development expenditure (% of GDP)"
+    indicator = at.selectbox(key="country_indicator")
+    assert indicator.value == "GB.XPD.RSDV.GD.ZS"  # R&D spend first
+    assert len(at.get("plotly_chart")) == 3  # its trend, its latest values, the hubs map
+    indicator.set_value("IT.NET.USER.ZS").run()
+    titles = [chart.proto.spec for chart in at.get("plotly_chart")]
+    assert any("Individuals using the Internet" in spec for spec in titles)
     assert not at.info  # Romania has data in every section
     links = [el for el in at.get("page_link")]
     assert len(links) == 2

@@ -14,7 +14,15 @@ from dashboard.datasets.profile import HOME_ISO3, KEY_INDICATORS, build_country_
 from dashboard.datasets.programme_tree import ELIGIBILITY_WORDS
 from dashboard.datasets.queries import STATUS_LABELS
 from dashboard.export.brief import build_brief
-from dashboard.ui import as_of_for, page_setup, plain, set_filter, show_chart, show_table
+from dashboard.ui import (
+    as_of_for,
+    page_setup,
+    plain,
+    presenting,
+    set_filter,
+    show_chart,
+    show_table,
+)
 
 DEFAULT_ISO3 = "ROU"
 PICKER_KEY = "country_profile_pick"
@@ -164,7 +172,9 @@ else:
         for code in shown_codes
     }
     indicators_as_of = as_of_for(package, "indicators", "indicator_catalogue")
-    for tab, code in zip(st.tabs([labels[c] for c in shown_codes]), shown_codes, strict=True):
+    # One indicator at a time keeps a rerun to a few charts; a presentation steps through all.
+    chosen = st.selectbox("Indicator", shown_codes, format_func=labels.get, key="country_indicator")
+    for code in shown_codes if presenting() else [chosen]:
         rows = indicators[indicators["indicator_code"] == code]
         latest_rows = latest[latest["indicator_code"] == code]
         ids = list(rows["source_id"].dropna().unique())
@@ -176,28 +186,27 @@ else:
             "unit": "Unit",
             "source_id": "Source",
         }
-        with tab:
-            trend_col, latest_col = st.columns([3, 2])
-            with trend_col:
-                show_chart(
-                    indicator_trend(indicators, code, HOME_ISO3, source=line),
-                    rows[list(table_columns)].rename(columns=table_columns),
-                    key=f"country_trend_{code}",
-                    file_stem=f"{iso3.lower()}-{code}-trend",
-                    package=package,
-                    source_ids=ids,
-                    as_of=indicators_as_of,
-                )
-            with latest_col:
-                show_chart(
-                    latest_comparison(latest, code, HOME_ISO3, source=line),
-                    latest_rows[list(table_columns)].rename(columns=table_columns),
-                    key=f"country_latest_{code}",
-                    file_stem=f"{iso3.lower()}-{code}-latest",
-                    package=package,
-                    source_ids=ids,
-                    as_of=indicators_as_of,
-                )
+        trend_col, latest_col = st.columns([3, 2])
+        with trend_col:
+            show_chart(
+                indicator_trend(indicators, code, HOME_ISO3, source=line),
+                rows[list(table_columns)].rename(columns=table_columns),
+                key=f"country_trend_{code}",
+                file_stem=f"{iso3.lower()}-{code}-trend",
+                package=package,
+                source_ids=ids,
+                as_of=indicators_as_of,
+            )
+        with latest_col:
+            show_chart(
+                latest_comparison(latest, code, HOME_ISO3, source=line),
+                latest_rows[list(table_columns)].rename(columns=table_columns),
+                key=f"country_latest_{code}",
+                file_stem=f"{iso3.lower()}-{code}-latest",
+                package=package,
+                source_ids=ids,
+                as_of=indicators_as_of,
+            )
 
     st.markdown("**Latest values side by side**")
     comparison = latest.assign(
