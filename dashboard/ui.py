@@ -172,6 +172,12 @@ def _sidebar(package: LoadedPackage) -> Filters:
     programmes = package.table("programmes")
     programme_names = dict(zip(programmes["programme_id"], programmes["name"], strict=False))
 
+    # Re-assigning each filter's value marks it as set by the app in this run, so the browser
+    # is sent the value to show; otherwise a value set from the URL or a chart click could be
+    # applied by the server while the widget still showed its old value.
+    for key in WIDGET_KEYS.values():
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
     with st.sidebar:
         st.subheader("Filters")
         country_options = list(
