@@ -33,10 +33,6 @@ class Filters:
     def with_countries(self, countries: Iterable[str]) -> Filters:
         return replace(self, countries=tuple(dict.fromkeys(countries)))
 
-    @property
-    def is_default(self) -> bool:
-        return self == Filters()
-
     def describe(self, country_names: Mapping[str, str] | None = None) -> str:
         """One line saying what the view is limited to, for captions and exports."""
         names = country_names or {}

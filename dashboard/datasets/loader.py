@@ -66,7 +66,6 @@ class LoadedPackage:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     unavailable: set[str] = field(default_factory=set)
-    file_hashes: dict[str, str] = field(default_factory=dict)
     # The CSV line of every row kept in each table (header = line 1), for problem reports.
     lines: dict[str, np.ndarray] = field(default_factory=dict)
     _memo: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
@@ -206,8 +205,8 @@ def _write_cached(path: Path, frame: pd.DataFrame, problems: list[Problem]) -> N
 
 def load_table(
     data_dir: Path, resource: Resource, cache_dir: Path | None = None
-) -> tuple[pd.DataFrame | None, list[Problem], str]:
-    """Load one table; returns (frame or None when unavailable, problems, content hash).
+) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Load one table; returns (frame or None when unavailable, problems).
 
     The frame still has the LINE_COLUMN of parse_table.
     """
@@ -215,24 +214,21 @@ def load_table(
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return (
-            None,
-            [Problem(resource.path, None, None, None, "missing-file", "the file is missing")],
-            "",
-        )
+        missing = Problem(resource.path, None, None, None, "missing-file", "the file is missing")
+        return None, [missing]
     except OSError as exc:
         msg = f"the file cannot be read ({exc.strerror})"
-        return None, [Problem(resource.path, None, None, None, "unreadable", msg)], ""
+        return None, [Problem(resource.path, None, None, None, "unreadable", msg)]
 
     key = _cache_key(raw, resource)
     cached_path = (cache_dir / f"{resource.name}-{key[:24]}.parquet") if cache_dir else None
     cached = _read_cached(cached_path) if cached_path and cached_path.exists() else None
     if cached is not None:
-        return cached[0], cached[1], key
+        return cached
     frame, problems = parse_table(raw, resource)
     if frame is not None and cached_path is not None:
         _write_cached(cached_path, frame, problems)
-    return frame, problems, key
+    return frame, problems
 
 
 def _check_foreign_keys(package: LoadedPackage) -> None:
@@ -288,9 +284,8 @@ def load_package(data_dir: Path | str | None = None, use_cache: bool = True) -> 
     package = LoadedPackage(data_dir, spec)
     cache_dir = _cache_dir(data_dir) if use_cache else None
     for res in spec.resources:
-        frame, problems, key = load_table(data_dir, res, cache_dir)
+        frame, problems = load_table(data_dir, res, cache_dir)
         package.problems.extend(problems)
-        package.file_hashes[res.name] = key
         if frame is None:
             package.unavailable.add(res.name)
             frame = empty_frame(res).assign(**{LINE_COLUMN: pd.Series(dtype="int64")})
