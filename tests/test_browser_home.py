@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -21,6 +22,6 @@ def test_sources_page_lists_every_table(app_page) -> None:
     app_page.open("/sources")
     page = app_page.page
     page.locator("[data-testid=stDataFrame]").first.wait_for()
-    assert page.get_by_text("Every table passed validation").is_visible()
+    expect(page.get_by_text("Every table passed validation")).to_be_visible()
     app_page.screenshot("sources")
     app_page.assert_clean()

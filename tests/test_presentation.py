@@ -37,7 +37,8 @@ def test_presentation_hides_the_sidebar_and_moves_between_charts(app_page) -> No
     page = app_page.page
     expect(page.get_by_text(re.compile(r"slide 1 of \d+"))).to_be_visible()
     expect(page.locator("[data-testid=stSidebar]")).to_be_hidden()
-    assert page.locator(".js-plotly-plot").count() == 1
+    expect(page.locator(".js-plotly-plot")).to_have_count(1)
+    expect(page.locator(".js-plotly-plot .gtitle").first).to_be_visible()
     first_title = page.locator(".js-plotly-plot .gtitle").first.text_content()
 
     page.get_by_role("button", name="Next ▶").click()

@@ -17,6 +17,7 @@ The app never reads ../shared; only this script does.
 
 Usage:  python tools/curate_from_shared.py [--raw /work/shared/data/raw] [--out data]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,25 +37,69 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # The 27 EU Member States (source: eurostat-eu-glossary).
 EU_MEMBERS = {
-    "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC",
-    "HUN", "IRL", "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK",
-    "SVN", "ESP", "SWE",
+    "AUT",
+    "BEL",
+    "BGR",
+    "HRV",
+    "CYP",
+    "CZE",
+    "DNK",
+    "EST",
+    "FIN",
+    "FRA",
+    "DEU",
+    "GRC",
+    "HUN",
+    "IRL",
+    "ITA",
+    "LVA",
+    "LTU",
+    "LUX",
+    "MLT",
+    "NLD",
+    "POL",
+    "PRT",
+    "ROU",
+    "SVK",
+    "SVN",
+    "ESP",
+    "SWE",
 }
 
 # Countries associated to Horizon Europe: the list of 2024-11-21 (sciencebusiness-2024-11-21)
 # plus Switzerland (sbfi-2025-11-10) and Egypt (ec-egypt-horizon-association).
 ASSOCIATED_2024 = {
-    "ALB": "", "ARM": "", "BIH": "", "FRO": "", "GEO": "", "ISL": "", "ISR": "",
-    "XKX": "", "MDA": "", "MNE": "", "MKD": "", "NOR": "", "SRB": "", "TUN": "",
-    "TUR": "", "UKR": "",
+    "ALB": "",
+    "ARM": "",
+    "BIH": "",
+    "FRO": "",
+    "GEO": "",
+    "ISL": "",
+    "ISR": "",
+    "XKX": "",
+    "MDA": "",
+    "MNE": "",
+    "MKD": "",
+    "NOR": "",
+    "SRB": "",
+    "TUN": "",
+    "TUR": "",
+    "UKR": "",
     "GBR": " (excluding the EIC Accelerator)",
-    "CAN": " (Pillar II only)", "NZL": " (Pillar II only)", "KOR": " (Pillar II only)",
+    "CAN": " (Pillar II only)",
+    "NZL": " (Pillar II only)",
+    "KOR": " (Pillar II only)",
 }
 ASSOCIATED_LATER = {
-    "CHE": ("Associated to Horizon Europe: agreement signed 2025-11-10, applied retroactively "
-            "from 2025-01-01", "sbfi-2025-11-10"),
-    "EGY": ("Associated to Horizon Europe: association agreement signed 2025-10-22",
-            "ec-egypt-horizon-association"),
+    "CHE": (
+        "Associated to Horizon Europe: agreement signed 2025-11-10, applied retroactively "
+        "from 2025-01-01",
+        "sbfi-2025-11-10",
+    ),
+    "EGY": (
+        "Associated to Horizon Europe: association agreement signed 2025-10-22",
+        "ec-egypt-horizon-association",
+    ),
 }
 # Excluded by name from automatic eligibility of low/middle-income countries.
 EXCLUDED_LMIC = {"BRA": "Brazil", "RUS": "Russia", "IND": "India", "CHN": "China", "MEX": "Mexico"}
@@ -70,7 +115,10 @@ CLDR_ABBREVIATED = {"GBR", "USA", "BIH"}
 # WDI per-indicator files: file -> (unit, source_id)
 WDI_FILES = {
     "wb_gdp_per_capita_usd.csv": ("current US$", "wdi-ny-gdp-pcap-cd"),
-    "wb_hightech_exports_pct_manufactured.csv": ("% of manufactured exports", "wdi-tx-val-tech-mf-zs"),
+    "wb_hightech_exports_pct_manufactured.csv": (
+        "% of manufactured exports",
+        "wdi-tx-val-tech-mf-zs",
+    ),
     "wb_ict_service_exports_pct_services.csv": ("% of service exports", "wdi-bx-gsr-ccis-zs"),
     "wb_ict_service_exports_usd.csv": ("current US$", "wdi-bx-gsr-ccis-cd"),
     "wb_internet_users_pct.csv": ("% of population", "wdi-it-net-user-zs"),
@@ -81,12 +129,22 @@ WDI_FILES = {
 }
 # DataHub long-form files: file -> (code, name, unit, publisher, source_id, datapackage)
 DATAHUB_FILES = {
-    "datasets_gdp.csv": ("NY.GDP.MKTP.CD", "GDP (current US$)", "current US$",
-                         "World Bank and OECD (via DataHub datasets/gdp)", "datahub-gdp",
-                         "datasets_gdp.datapackage.json"),
-    "datasets_population.csv": ("SP.POP.TOTL", "Population, total", "people",
-                                "World Bank (via DataHub datasets/population)", "datahub-population",
-                                "datasets_population.datapackage.json"),
+    "datasets_gdp.csv": (
+        "NY.GDP.MKTP.CD",
+        "GDP (current US$)",
+        "current US$",
+        "World Bank and OECD (via DataHub datasets/gdp)",
+        "datahub-gdp",
+        "datasets_gdp.datapackage.json",
+    ),
+    "datasets_population.csv": (
+        "SP.POP.TOTL",
+        "Population, total",
+        "people",
+        "World Bank (via DataHub datasets/population)",
+        "datahub-population",
+        "datasets_population.datapackage.json",
+    ),
 }
 
 
@@ -116,53 +174,80 @@ def read_wdi(path: Path) -> tuple[pd.DataFrame, str]:
 # countries
 # --------------------------------------------------------------------------------------
 
+
 def horizon(iso3: str, income: str, kind: str, is_independent: str) -> tuple[str, str, str]:
     """Return (horizon_status, horizon_basis, horizon_source_id)."""
     if kind == "aggregate":
         return "", "", ""
     if kind == "union":
-        return "", "The European Union itself; its 27 Member States take part in Horizon Europe as members", "eurostat-eu-glossary"
+        return (
+            "",
+            "The European Union itself; its 27 Member States take part in Horizon Europe "
+            "as members",
+            "eurostat-eu-glossary",
+        )
     if iso3 in EU_MEMBERS:
         return "member", "EU Member State", "eurostat-eu-glossary"
     if iso3 in ASSOCIATED_2024:
-        return ("associated", "Associated to Horizon Europe (list as of 2024-11-21)" + ASSOCIATED_2024[iso3],
-                "sciencebusiness-2024-11-21")
+        return (
+            "associated",
+            "Associated to Horizon Europe (list as of 2024-11-21)" + ASSOCIATED_2024[iso3],
+            "sciencebusiness-2024-11-21",
+        )
     if iso3 in ASSOCIATED_LATER:
         basis, sid = ASSOCIATED_LATER[iso3]
         return "associated", basis, sid
     m = re.match(r"(Part of|Territory of) (FR|NL|DK|FI)$", is_independent)
     if m:
-        return ("", f"{is_independent.split(' of ')[0]} of {EU_MS_BY_ISO2[m.group(2)]} (an EU Member State). EU outermost "
-                "regions and overseas countries and territories linked to Member States are eligible for "
-                "Horizon Europe funding, but which category applies is not curated here: status left empty",
-                "innovationisrael-he-eligible")
+        return (
+            "",
+            f"{is_independent.split(' of ')[0]} of {EU_MS_BY_ISO2[m.group(2)]} "
+            "(an EU Member State). EU outermost regions and overseas countries and territories "
+            "linked to Member States are eligible for Horizon Europe funding, but which category "
+            "applies is not curated here: status left empty",
+            "innovationisrael-he-eligible",
+        )
     if iso3 in EXCLUDED_LMIC:
-        return ("not_automatically_eligible",
-                f"{income} (World Bank), but {EXCLUDED_LMIC[iso3]} is excluded by name (Brazil, Russia, India, "
-                "China, Mexico) from the automatic eligibility of low- and middle-income countries",
-                "innovationisrael-he-eligible")
+        return (
+            "not_automatically_eligible",
+            f"{income} (World Bank), but {EXCLUDED_LMIC[iso3]} is excluded by name "
+            "(Brazil, Russia, India, China, Mexico) from the automatic eligibility of "
+            "low- and middle-income countries",
+            "innovationisrael-he-eligible",
+        )
     if income in ELIGIBLE_INCOME:
-        return ("eligible_third_country",
-                f"{income} (World Bank) — low- and middle-income countries are automatically eligible for "
-                "Horizon Europe funding (except Brazil, Russia, India, China, Mexico)",
-                "innovationisrael-he-eligible")
+        return (
+            "eligible_third_country",
+            f"{income} (World Bank) — low- and middle-income countries are automatically "
+            "eligible for Horizon Europe funding (except Brazil, Russia, India, China, Mexico)",
+            "innovationisrael-he-eligible",
+        )
     if income == "High income":
-        basis = ("High income (World Bank), not an EU Member State or associated country — not automatically "
-                 "eligible for Horizon Europe funding")
+        basis = (
+            "High income (World Bank), not an EU Member State or associated country — "
+            "not automatically eligible for Horizon Europe funding"
+        )
         sid = "innovationisrael-he-eligible"
         if iso3 == "JPN":
-            basis += ("; Japan is NOT yet associated: negotiations concluded Dec 2025 (Pillar II only), "
-                      "signature expected in 2026")
+            basis += (
+                "; Japan is NOT yet associated: negotiations concluded Dec 2025 (Pillar II only), "
+                "signature expected in 2026"
+            )
             sid = "finanznachrichten-2025-12-dpa-japan"
         return "not_automatically_eligible", basis, sid
-    return ("", "No World Bank income classification in wb_country_metadata.csv, and not an EU Member State "
-            "or associated country: the rule cannot be applied, status left empty", "wb-country-metadata")
+    return (
+        "",
+        "No World Bank income classification in wb_country_metadata.csv, and not an "
+        "EU Member State or associated country: the rule cannot be applied, status left empty",
+        "wb-country-metadata",
+    )
 
 
 def build_countries(raw: Path, partners: set[str], aggregate_codes: set[str]) -> pd.DataFrame:
     cc = pd.read_csv(raw / "datasets_country-codes.csv", dtype=str, keep_default_na=False)
-    meta = pd.read_csv(raw / "wb_country_metadata.csv", dtype=str, keep_default_na=False,
-                       encoding="utf-8-sig")
+    meta = pd.read_csv(
+        raw / "wb_country_metadata.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+    )
     meta = meta.loc[:, [c for c in meta.columns if not c.startswith("Unnamed")]]
     wb = meta.set_index("Country Code")
 
@@ -174,25 +259,63 @@ def build_countries(raw: Path, partners: set[str], aggregate_codes: set[str]) ->
             name = r["official_name_en"].strip() or r["UNTERM English Short"].strip()
         region = wb.at[iso3, "Region"] if iso3 in wb.index else ""
         income = wb.at[iso3, "IncomeGroup"] if iso3 in wb.index else ""
-        rows.append(dict(iso3=iso3, iso2=r["ISO3166-1-Alpha-2"].strip(), name=name, kind="country",
-                         region=region, income_group=income, is_independent=r["is_independent"],
-                         source_id="datahub-country-codes"))
+        rows.append(
+            dict(
+                iso3=iso3,
+                iso2=r["ISO3166-1-Alpha-2"].strip(),
+                name=name,
+                kind="country",
+                region=region,
+                income_group=income,
+                is_independent=r["is_independent"],
+                source_id="datahub-country-codes",
+            )
+        )
     iso = {r["iso3"] for r in rows}
 
     for code, r in wb.iterrows():
         if code in iso:
             continue
         if r["Region"]:  # an economy with a region: a country not in ISO 3166 (XKX, CHI)
-            rows.append(dict(iso3=code, iso2="", name=r["TableName"], kind="country", region=r["Region"],
-                             income_group=r["IncomeGroup"], is_independent="",
-                             source_id="wb-country-metadata"))
+            rows.append(
+                dict(
+                    iso3=code,
+                    iso2="",
+                    name=r["TableName"],
+                    kind="country",
+                    region=r["Region"],
+                    income_group=r["IncomeGroup"],
+                    is_independent="",
+                    source_id="wb-country-metadata",
+                )
+            )
         elif code in aggregate_codes:
             if code == "EUU":
-                rows.append(dict(iso3=code, iso2="", name="European Union", kind="union", region="",
-                                 income_group="", is_independent="", source_id="wb-country-metadata"))
+                rows.append(
+                    dict(
+                        iso3=code,
+                        iso2="",
+                        name="European Union",
+                        kind="union",
+                        region="",
+                        income_group="",
+                        is_independent="",
+                        source_id="wb-country-metadata",
+                    )
+                )
             else:
-                rows.append(dict(iso3=code, iso2="", name=r["TableName"], kind="aggregate", region="",
-                                 income_group="", is_independent="", source_id="wb-country-metadata"))
+                rows.append(
+                    dict(
+                        iso3=code,
+                        iso2="",
+                        name=r["TableName"],
+                        kind="aggregate",
+                        region="",
+                        income_group="",
+                        is_independent="",
+                        source_id="wb-country-metadata",
+                    )
+                )
 
     df = pd.DataFrame(rows)
     df["eu_member"] = df["iso3"].isin(EU_MEMBERS)
@@ -204,15 +327,36 @@ def build_countries(raw: Path, partners: set[str], aggregate_codes: set[str]) ->
     missing = (partners | EXTRA_PARTNERS) - set(df["iso3"])
     if missing:
         raise SystemExit(f"partners without a countries row: {sorted(missing)}")
-    cols = ["iso3", "iso2", "name", "kind", "region", "income_group", "eu_member", "horizon_status",
-            "horizon_basis", "is_partner", "source_id", "horizon_source_id"]
-    return df[cols].sort_values(["kind", "iso3"], key=lambda s: s if s.name != "kind" else
-                                s.map({"country": 0, "union": 1, "aggregate": 2})).reset_index(drop=True)
+    cols = [
+        "iso3",
+        "iso2",
+        "name",
+        "kind",
+        "region",
+        "income_group",
+        "eu_member",
+        "horizon_status",
+        "horizon_basis",
+        "is_partner",
+        "source_id",
+        "horizon_source_id",
+    ]
+    return (
+        df[cols]
+        .sort_values(
+            ["kind", "iso3"],
+            key=lambda s: (
+                s if s.name != "kind" else s.map({"country": 0, "union": 1, "aggregate": 2})
+            ),
+        )
+        .reset_index(drop=True)
+    )
 
 
 # --------------------------------------------------------------------------------------
 # indicators
 # --------------------------------------------------------------------------------------
+
 
 def build_indicators(raw: Path, country_codes: set[str]):
     cat, longs = [], []
@@ -221,11 +365,18 @@ def build_indicators(raw: Path, country_codes: set[str]):
         code = df["Indicator Code"].iloc[0]
         name = df["Indicator Name"].iloc[0]
         assert df["Indicator Code"].nunique() == 1, fname
-        cat.append(dict(indicator_code=code, name=name, unit=unit,
-                        definition=f"{name}. World Bank World Development Indicators series {code}; "
-                                   f"full definition and methodology at https://data.worldbank.org/indicator/{code}",
-                        publisher="World Bank (World Development Indicators)", last_updated=updated,
-                        source_id=sid))
+        cat.append(
+            dict(
+                indicator_code=code,
+                name=name,
+                unit=unit,
+                definition=f"{name}. World Bank World Development Indicators series {code}; "
+                f"full definition and methodology at https://data.worldbank.org/indicator/{code}",
+                publisher="World Bank (World Development Indicators)",
+                last_updated=updated,
+                source_id=sid,
+            )
+        )
         years = [c for c in df.columns if re.fullmatch(r"\d{4}", c)]
         m = df.melt(id_vars=["Country Code"], value_vars=years, var_name="year", value_name="value")
         m["value"] = m["value"].str.strip()
@@ -234,27 +385,49 @@ def build_indicators(raw: Path, country_codes: set[str]):
         m["indicator_code"] = code
         longs.append(m)
     import json
+
     for fname, (code, name, unit, publisher, sid, dp) in DATAHUB_FILES.items():
         updated = json.loads((raw / dp).read_text(encoding="utf-8"))["last_updated"]
         df = pd.read_csv(raw / fname, dtype=str, keep_default_na=False)
         df = df[df["Value"].str.strip() != ""]
-        cat.append(dict(indicator_code=code, name=name, unit=unit,
-                        definition=f"{name}. World Bank series {code} as republished by DataHub; "
-                                   f"definition at https://data.worldbank.org/indicator/{code}",
-                        publisher=publisher, last_updated=updated, source_id=sid))
-        longs.append(pd.DataFrame(dict(iso3=df["Country Code"], year=df["Year"], value=df["Value"].str.strip(),
-                                       indicator_code=code)))
+        cat.append(
+            dict(
+                indicator_code=code,
+                name=name,
+                unit=unit,
+                definition=f"{name}. World Bank series {code} as republished by DataHub; "
+                f"definition at https://data.worldbank.org/indicator/{code}",
+                publisher=publisher,
+                last_updated=updated,
+                source_id=sid,
+            )
+        )
+        longs.append(
+            pd.DataFrame(
+                dict(
+                    iso3=df["Country Code"],
+                    year=df["Year"],
+                    value=df["Value"].str.strip(),
+                    indicator_code=code,
+                )
+            )
+        )
     ind = pd.concat(longs, ignore_index=True)
     dropped = ind[~ind["iso3"].isin(country_codes)]
     if len(dropped):
-        print(f"note: {len(dropped)} values for codes not in countries dropped: "
-              f"{sorted(dropped['iso3'].unique())}", file=sys.stderr)
+        print(
+            f"note: {len(dropped)} values for codes not in countries dropped: "
+            f"{sorted(dropped['iso3'].unique())}",
+            file=sys.stderr,
+        )
     ind = ind[ind["iso3"].isin(country_codes)]
     ind["year"] = ind["year"].astype(int)
     dup = ind.duplicated(["iso3", "indicator_code", "year"])
     if dup.any():
         raise SystemExit(f"duplicate indicator keys: {ind[dup].head()}")
-    ind = ind[["iso3", "indicator_code", "year", "value"]].sort_values(["indicator_code", "iso3", "year"])
+    ind = ind[["iso3", "indicator_code", "year", "value"]].sort_values(
+        ["indicator_code", "iso3", "year"]
+    )
     return pd.DataFrame(cat).sort_values("indicator_code"), ind
 
 
@@ -268,7 +441,9 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--raw", type=Path, default=Path("/work/shared/data/raw"))
     ap.add_argument("--events", type=Path, default=Path("/work/shared/reference/events.csv"))
     ap.add_argument("--out", type=Path, default=ROOT / "data")
@@ -279,7 +454,9 @@ def main(argv=None) -> int:
     # wb_country_metadata.csv lists without a region. "INX" (Not classified) appears in the
     # WDI files with no value at all and is not in the metadata: it is left out.
     agg_codes: set[str] = set()
-    meta = pd.read_csv(a.raw / "wb_country_metadata.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    meta = pd.read_csv(
+        a.raw / "wb_country_metadata.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+    )
     aggregates_meta = set(meta.loc[meta["Region"] == "", "Country Code"])
     for fname in WDI_FILES:
         df, _ = read_wdi(a.raw / fname)
@@ -289,7 +466,11 @@ def main(argv=None) -> int:
     catalogue, indicators = build_indicators(a.raw, set(countries["iso3"]))
 
     sources = set(pd.read_csv(a.out / "sources.csv", dtype=str)["source_id"])
-    used = set(countries["source_id"]) | set(countries["horizon_source_id"]) - {""} | set(catalogue["source_id"])
+    used = (
+        set(countries["source_id"])
+        | set(countries["horizon_source_id"]) - {""}
+        | set(catalogue["source_id"])
+    )
     missing = used - sources - {""}
     if missing:
         raise SystemExit(f"source ids missing from sources.csv: {sorted(missing)}")
