@@ -442,15 +442,24 @@ def show_chart(
         selection_mode=selection_mode,
     )
     st.caption(line)
-    with st.expander("Data behind this chart"):
-        _table_with_downloads(
-            data,
-            key=f"{key}_data",
-            file_stem=file_stem,
-            package=package,
-            source_ids=ids,
-            as_of=as_of,
-        )
+    # Built only while open: the table would otherwise be sent on every rerun, unseen.
+    with st.expander(
+        "Data behind this chart", key=data_toggle_key(key), on_change="rerun"
+    ) as data_box:
+        if data_box.open:
+            _table_with_downloads(
+                data,
+                key=f"{key}_data",
+                file_stem=file_stem,
+                package=package,
+                source_ids=ids,
+                as_of=as_of,
+            )
+
+
+def data_toggle_key(chart_key: str) -> str:
+    """Session-state key of the "Data behind this chart" expander of chart `chart_key`."""
+    return f"{chart_key}_data_open"
 
 
 def selection_values(key: str, field: str) -> list[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from dashboard.ui import data_toggle_key
 from tests.conftest import APP
 
 
@@ -39,6 +40,12 @@ def run_app(page: str | None = None, query: dict[str, str] | None = None) -> App
         at.switch_page(page)
         at.run()
     return at
+
+
+def open_chart_data(at: AppTest, chart_key: str) -> AppTest:
+    """Open the "Data behind this chart" of chart `chart_key`, as a click on it does."""
+    at.session_state[data_toggle_key(chart_key)] = True
+    return at.run()
 
 
 def page_text(at: AppTest) -> str:

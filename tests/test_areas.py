@@ -20,7 +20,7 @@ from dashboard.datasets.matrix import (
     area_funding,
     partner_area_matrix,
 )
-from tests.helpers import page_text, run_app
+from tests.helpers import open_chart_data, page_text, run_app
 
 PAGE = "views/areas.py"
 
@@ -175,6 +175,7 @@ def test_each_filter_changes_the_matrix() -> None:
     assert {area for _, area in by_area} == {"cybersecurity"} and by_area < everything
     assert {iso3 for iso3, _ in by_country} == {"KOR"} and by_country < everything
     in_2024 = open_page({"country": "ROU", "from": "2024-01-01", "to": "2024-12-31"})
+    open_chart_data(in_2024, "areas_matrix")
     data = next(d.value for d in in_2024.dataframe if "Partner strength" in d.value.columns)
     assert data["Meetings that discussed it"].sum() == 0  # Romania's meetings are from 2025
     assert "No meeting in the period" in page_text(in_2024)

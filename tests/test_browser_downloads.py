@@ -70,3 +70,15 @@ def test_view_downloads_deliver_a_deck_and_a_workbook(app_page) -> None:
     deck = Presentation(str(_download(app_page, "view_pptx")))
     assert len(deck.slides) >= 3  # a title slide, then one per chart
     app_page.assert_clean()
+
+
+def test_data_behind_a_chart_opens_on_click_and_downloads_the_charted_rows(app_page) -> None:
+    app_page.open("/timeline?country=ROU")
+    page = app_page.page
+    expect(page.locator(".st-key-timeline_chart_data_csv")).to_have_count(0)  # built on demand
+    page.get_by_text("Data behind this chart").first.click()
+    expect(page.locator(".st-key-timeline_chart_data_csv button")).to_be_visible()
+    downloaded = pd.read_csv(_download(app_page, "timeline_chart_data_csv"), comment="#")
+    assert set(downloaded["Partner"]) == {"Romania"}
+    assert len(downloaded) == 4  # Romania's four recorded events, as drawn
+    app_page.assert_clean()
