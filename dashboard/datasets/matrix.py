@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from dashboard.datasets.filters import Filters, in_period
@@ -21,6 +22,9 @@ SCORING = (
     f"expertise, plus {MEETING_POINTS} for every meeting with the country in the period that "
     "discussed the area. 0 means nothing is recorded, not that the country is weak."
 )
+# Beyond this a matrix is no longer readable on a screen or a slide: the strongest are shown.
+MAX_MATRIX_PARTNERS = 30
+MAX_MATRIX_AREAS = 25
 MATRIX_COLUMNS = [
     "iso3",
     "country",
@@ -98,33 +102,56 @@ def area_funding(package: LoadedPackage, areas: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _meeting_counts(package: LoadedPackage, filters: Filters) -> pd.DataFrame:
+def _period_links(package: LoadedPackage, filters: Filters) -> pd.DataFrame:
+    """meeting_areas joined to the meetings inside the filter period."""
     meetings = package.table("meetings")
     meetings = meetings[in_period(meetings["date"], filters).to_numpy()]
-    links = package.table("meeting_areas").merge(
+    return package.table("meeting_areas").merge(
         meetings[["meeting_id", "partner_iso3", "date", "source_id"]], on="meeting_id"
     )
-    keys = ["partner_iso3", "area_id"]
-    counts = links.groupby(keys, as_index=False).agg(
-        meetings=("meeting_id", "nunique"), latest_meeting=("date", "max")
-    )
-    sources = _distinct_sources(links, keys).rename("meeting_sources")
-    return counts.merge(sources, left_on=keys, right_index=True, how="left")
 
 
 def _distinct_sources(rows: pd.DataFrame, keys: list[str]) -> pd.Series:
-    """The sorted distinct source ids of each group of `rows` (vectorised, no per-group
-    Python function: at 100x the data that cost seconds)."""
+    """The sorted distinct source ids of each group of `rows`, indexed by `keys`.
+
+    Split by position on the sorted rows rather than with groupby().agg(list): pandas builds
+    a Series per group there, which at 100x the data cost about a second per filter change.
+    """
     pairs = rows[[*keys, "source_id"]].dropna().drop_duplicates().sort_values([*keys, "source_id"])
-    return pairs.groupby(keys)["source_id"].agg(list)
+    group_keys = pairs[keys]
+    starts = np.flatnonzero(~group_keys.duplicated().to_numpy())
+    groups = np.split(pairs["source_id"].to_numpy(dtype=object), starts[1:]) if len(starts) else []
+    return pd.Series(
+        [list(group) for group in groups],
+        index=pd.MultiIndex.from_frame(group_keys.iloc[starts]),
+        dtype=object,
+    )
+
+
+def _strongest(grid: pd.DataFrame, by: str, limit: int | None, keep_first: pd.Series) -> set:
+    """The `limit` values of column `by` with the highest total score; `keep_first` (a
+    boolean per value) marks values that come before any other, e.g. our priority areas."""
+    totals = grid.groupby(by, sort=False)["score"].sum()
+    if limit is None or len(totals) <= limit:
+        return set(totals.index)
+    first = keep_first.reindex(totals.index).fillna(False)
+    ranked = pd.DataFrame({"first": first, "score": totals})
+    return set(ranked.sort_values(["first", "score"], ascending=False, kind="stable").index[:limit])
 
 
 @per_package
-def partner_area_matrix(package: LoadedPackage, filters: Filters) -> pd.DataFrame:
+def partner_area_matrix(
+    package: LoadedPackage,
+    filters: Filters,
+    max_partners: int | None = None,
+    max_areas: int | None = None,
+) -> pd.DataFrame:
     """One row per partner country × cooperation area inside the filters, with its score.
 
     Columns: MATRIX_COLUMNS. `programmes` names the programmes funding the area; `source_ids`
-    lists the sources behind the score (expertise and meetings).
+    lists the sources behind the score (expertise and meetings). With `max_partners` or
+    `max_areas`, only the partners and areas with the highest total score are kept (our
+    priority areas first), in their usual order.
     """
     partners = partner_rows(package, filters)
     areas = area_columns(package, filters)
@@ -138,35 +165,49 @@ def partner_area_matrix(package: LoadedPackage, filters: Filters) -> pd.DataFram
             how="cross",
         )
     )
+    keys = ["iso3", "area_id"]
     expertise = package.table("country_areas")
     expertise = expertise[(expertise["relation"] == "expertise").to_numpy()]
-    expertise = (
-        _distinct_sources(expertise, ["iso3", "area_id"]).rename("expertise_sources").reset_index()
+    named = expertise[keys].drop_duplicates().assign(expertise=True)
+    links = _period_links(package, filters).rename(columns={"partner_iso3": "iso3"})
+    links = links[links["iso3"].isin(partners["iso3"]).to_numpy()]
+    counts = links.groupby(keys, as_index=False).agg(
+        meetings=("meeting_id", "nunique"), latest_meeting=("date", "max")
     )
-    grid = grid.merge(expertise, on=["iso3", "area_id"], how="left")
-    grid = grid.merge(
-        _meeting_counts(package, filters).rename(columns={"partner_iso3": "iso3"}),
-        on=["iso3", "area_id"],
-        how="left",
-    )
-    grid["expertise"] = grid["expertise_sources"].notna()
+    grid = grid.merge(named, on=keys, how="left").merge(counts, on=keys, how="left")
+    grid["expertise"] = grid["expertise"].astype("boolean").fillna(False).astype(bool)
     grid["meetings"] = grid["meetings"].fillna(0).astype(int)
     grid["score"] = grid["expertise"].astype(int) * EXPERTISE_POINTS + (
         grid["meetings"] * MEETING_POINTS
     )
     grid["in_founding_release"] = grid["in_founding_release"].fillna(False).astype(bool)
-    funders = area_programmes(package, areas["area_id"])
-    grid["programmes"] = (
-        grid["area_id"]
-        .map(funders.groupby("area_id")["programme"].agg(lambda s: "; ".join(s)))
+
+    no_priority = pd.Series(False, index=partners["iso3"])
+    kept_partners = _strongest(grid, "iso3", max_partners, no_priority)
+    priority = areas.set_index("area_id")["in_founding_release"].fillna(False).astype(bool)
+    kept_areas = _strongest(grid, "area_id", max_areas, priority)
+    grid = grid[(grid["iso3"].isin(kept_partners) & grid["area_id"].isin(kept_areas)).to_numpy()]
+
+    # Source lists only for the cells kept: the costly part at scale.
+    in_grid = pd.MultiIndex.from_frame(grid[keys])
+    expertise_sources = _distinct_sources(
+        expertise[pd.MultiIndex.from_frame(expertise[keys]).isin(in_grid)], keys
+    )
+    meeting_sources = _distinct_sources(
+        links[pd.MultiIndex.from_frame(links[keys]).isin(in_grid)], keys
+    )
+    funders = area_programmes(package, kept_areas)
+    grid = grid.assign(
+        programmes=grid["area_id"]
+        .map(funders.groupby("area_id")["programme"].agg("; ".join))
         .astype("string")
         .fillna("")
     )
     sources = package.table("sources")
     publishers = dict(zip(sources["source_id"], sources["publisher"], strict=False))
     source_ids = [
-        sorted(set(a if isinstance(a, list) else []) | set(m if isinstance(m, list) else []))
-        for a, m in zip(grid["expertise_sources"], grid["meeting_sources"], strict=True)
+        sorted(set(expertise_sources.get(key, [])) | set(meeting_sources.get(key, [])))
+        for key in zip(grid["iso3"], grid["area_id"], strict=True)
     ]
     grid["source_ids"] = ["; ".join(ids) for ids in source_ids]
     grid["source"] = [

@@ -9,6 +9,8 @@ import streamlit as st
 from dashboard.charts.areas import area_matrix
 from dashboard.datasets.citations import source_line
 from dashboard.datasets.matrix import (
+    MAX_MATRIX_AREAS,
+    MAX_MATRIX_PARTNERS,
     SCORING,
     area_columns,
     area_funding,
@@ -55,8 +57,11 @@ if partners.empty:
     st.info("No partner country in the country filter. Clear it to see every partner.")
     st.stop()
 
-matrix = partner_area_matrix(package, filters)
-areas = area_columns(package, filters)
+matrix = partner_area_matrix(
+    package, filters, max_partners=MAX_MATRIX_PARTNERS, max_areas=MAX_MATRIX_AREAS
+)
+areas_in_filters = area_columns(package, filters)
+areas = areas_in_filters[areas_in_filters["area_id"].isin(set(matrix["area_id"])).to_numpy()]
 funding = area_funding(package, areas)
 releases = package.table("cooperation_areas")
 release_source = releases.loc[
@@ -80,6 +85,20 @@ def _select_cell() -> None:
         set_filter("area", chosen_areas)
 
 
+cut = []
+if len(partners) > MAX_MATRIX_PARTNERS:
+    cut.append(f"the {MAX_MATRIX_PARTNERS} strongest of {len(partners)} partners")
+if len(areas_in_filters) > MAX_MATRIX_AREAS:
+    cut.append(
+        f"{MAX_MATRIX_AREAS} of {len(areas_in_filters)} cooperation areas (our priority areas, "
+        "then those where the partners are strongest)"
+    )
+if cut:
+    st.info(
+        "Showing " + " and ".join(cut) + ", by total partner strength. Choose countries or "
+        "areas in the sidebar to see others.",
+        icon=":material/filter_alt:",
+    )
 if matrix["score"].sum() == 0:
     st.caption(
         "No expertise named by a source and no meeting on these areas recorded for the "
