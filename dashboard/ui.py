@@ -322,8 +322,18 @@ def page_setup(title: str, needs: Iterable[str] = (), caption: str | None = None
     return PageContext(package, filters, clock.today())
 
 
+def _csv_of(frame: pd.DataFrame | Callable[[], pd.DataFrame], source_lines: list[str]) -> bytes:
+    return to_csv_bytes(frame() if callable(frame) else frame, source_lines)
+
+
+def _xlsx_of(
+    frame: pd.DataFrame | Callable[[], pd.DataFrame], sheet: str, sources: pd.DataFrame
+) -> bytes:
+    return to_xlsx_bytes({sheet: frame() if callable(frame) else frame}, sources)
+
+
 def download_buttons(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | Callable[[], pd.DataFrame],
     *,
     key: str,
     file_stem: str,
@@ -331,14 +341,17 @@ def download_buttons(
     source_ids: Iterable[str],
     as_of: str,
 ) -> None:
-    """CSV and XLSX of exactly `frame`, each with its sources, built only when clicked."""
+    """CSV and XLSX of exactly `frame`, each with its sources, built only when clicked.
+
+    `frame` may be a function that builds the table, so a large one costs nothing per rerun.
+    """
     ids = list(source_ids)
     line = source_line(package, ids, as_of, limit=20)
     sources = sources_table(package, ids)
     col_csv, col_xlsx = st.columns(2)
     col_csv.download_button(
         "Download CSV",
-        data=partial(to_csv_bytes, frame, [line]),
+        data=partial(_csv_of, frame, [line]),
         file_name=f"{file_stem}.csv",
         mime="text/csv",
         key=f"{key}_csv",
@@ -347,7 +360,7 @@ def download_buttons(
     )
     col_xlsx.download_button(
         "Download XLSX",
-        data=partial(to_xlsx_bytes, {file_stem: frame}, sources),
+        data=partial(_xlsx_of, frame, file_stem, sources),
         file_name=f"{file_stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",

@@ -82,3 +82,13 @@ def test_data_behind_a_chart_opens_on_click_and_downloads_the_charted_rows(app_p
     assert set(downloaded["Partner"]) == {"Romania"}
     assert len(downloaded) == 4  # Romania's four recorded events, as drawn
     app_page.assert_clean()
+
+
+def test_followups_download_has_every_action_of_the_view_with_flags_in_words(app_page) -> None:
+    app_page.open("/followups?country=ROU")
+    expect(app_page.page.locator(".st-key-followups_csv button")).to_be_visible()
+    downloaded = pd.read_csv(_download(app_page, "followups_csv"), comment="#")
+    assert len(downloaded) == 6 and set(downloaded["Partner"]) == {"Romania"}
+    flags = downloaded["Flag"].dropna()
+    assert not flags.empty and flags.str.startswith(("⚠ overdue", "long pending")).all()
+    app_page.assert_clean()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pandas as pd
@@ -150,3 +151,15 @@ def test_an_action_without_a_partner_is_still_listed(data_copy, monkeypatch) -> 
     at = run_app("views/followups.py")
     assert not at.exception
     assert any("partner not recorded" in str(o) for o in at.selectbox[0].options)
+
+
+def test_flags_stand_out_as_coloured_labels_on_the_flagged_rows() -> None:
+    at = _open()
+    table = next(d for d in at.dataframe if "Flag" in d.value.columns)
+    flag_column = json.loads(table.proto.columns)["Flag"]["type_config"]
+    assert flag_column["type"] == "multiselect"
+    colours = {option["value"]: option["color"] for option in flag_column["options"]}
+    assert colours == {OVERDUE_FLAG: "red", LONG_PENDING_FLAG: "orange"}
+    flags = [list(cell) for cell in table.value["Flag"]]
+    assert any(LONG_PENDING_FLAG in cell for cell in flags)  # the data has long-pending actions
+    assert all(set(cell) <= set(colours) for cell in flags)

@@ -1,11 +1,13 @@
 """Follow-ups: the commitments meetings produced, their status and age; each opens its meeting."""
 
 import re
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from dashboard.charts.followups import (
+    LONG_PENDING_FLAG,
     OVERDUE_FLAG,
     actions_table,
     by_country_figure,
@@ -36,7 +38,6 @@ ACTION_KEY = "followups_action"
 COUNTRY_CHART_KEY = "followups_by_country"
 TIMELINE_PAGE = "views/timeline.py"
 MAX_ROWS_SHOWN = 500
-FLAGGED_BACKGROUND = "background-color: #FBE3D6"
 _SAFE_TOKEN = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
 
@@ -78,10 +79,6 @@ def _on_country_click() -> None:
     clicked = selection_values(COUNTRY_CHART_KEY, "customdata")
     if clicked:
         set_filter("country", clicked[:1])
-
-
-def _highlight_flagged(row: pd.Series) -> list[str]:
-    return [FLAGGED_BACKGROUND if row["Flag"] else "" for _ in row]
 
 
 ctx = page_setup(
@@ -126,9 +123,7 @@ if actions.empty:
     )
     st.stop()
 
-source_ids = list(
-    dict.fromkeys([*actions["source_id"].dropna(), *actions["status_source_id"].dropna()])
-)
+source_ids = list(pd.concat([actions["source_id"], actions["status_source_id"]]).dropna().unique())
 as_of = as_of_for(package, "followups")
 
 shown, open_, overdue, long_pending = st.columns(4)
@@ -138,22 +133,26 @@ overdue.metric("Overdue", int(actions["overdue"].sum()))
 long_pending.metric(f"Open > {LONG_PENDING_DAYS} days", int(actions["long_pending"].sum()))
 
 areas = package.table("cooperation_areas")
-table = actions_table(actions, dict(zip(areas["area_id"], areas["name"], strict=False)))
-# The browser gets the most urgent rows (open first, oldest first); the download has all.
-shown_rows = table.head(MAX_ROWS_SHOWN)
-if len(table) > MAX_ROWS_SHOWN:
+area_names = dict(zip(areas["area_id"], areas["name"], strict=False))
+# The browser gets the most urgent rows (open first, oldest first); the download has all,
+# built only when asked for.
+shown_rows = actions_table(actions.head(MAX_ROWS_SHOWN), area_names)
+if len(actions) > MAX_ROWS_SHOWN:
     st.caption(
-        f"Showing the {MAX_ROWS_SHOWN:,} most urgent of {len(table):,} actions; "
+        f"Showing the {MAX_ROWS_SHOWN:,} most urgent of {len(actions):,} actions; "
         "narrow the filters to see others, or download them all below."
     )
 st.dataframe(
-    shown_rows.style.apply(_highlight_flagged, axis=1),
+    # Flags as coloured labels: they stand out without styling every cell on each rerun.
+    shown_rows.assign(Flag=[flag.split("; ") if flag else [] for flag in shown_rows["Flag"]]),
     hide_index=True,
     key="followups_table",
     column_config={
         "Action": st.column_config.TextColumn(width="large"),
-        "Flag": st.column_config.TextColumn(
-            help=f"Overdue: open past its due date. Long pending: open > {LONG_PENDING_DAYS} days."
+        "Flag": st.column_config.MultiselectColumn(
+            options=[OVERDUE_FLAG, LONG_PENDING_FLAG],
+            color=["red", "orange"],
+            help=f"Overdue: open past its due date. Long pending: open > {LONG_PENDING_DAYS} days.",
         ),
         "Raised": st.column_config.DateColumn(format="YYYY-MM-DD"),
         "Due": st.column_config.DateColumn(format="YYYY-MM-DD"),
@@ -164,7 +163,7 @@ st.dataframe(
 )
 st.caption(source_line(package, source_ids, as_of))
 download_buttons(
-    table,
+    partial(actions_table, actions, area_names),
     key="followups",
     file_stem="followups",
     package=package,
