@@ -9,14 +9,12 @@ from pathlib import Path
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from dashboard.bench.synthetic import generate
 from dashboard.charts.areas import PRIORITY_ROW, PROGRAMMES_ROW, area_matrix
 from dashboard.datasets import load_package
 from dashboard.datasets.filters import Filters
 from dashboard.datasets.loader import LoadedPackage
 from dashboard.datasets.matrix import (
     EXPERTISE_POINTS,
-    MAX_MATRIX_AREAS,
     MEETING_POINTS,
     area_columns,
     area_funding,
@@ -114,18 +112,6 @@ def test_a_limit_keeps_the_strongest_partners_and_our_priority_areas() -> None:
     priority = partner_area_matrix(tiny_package(), Filters(countries=("BBB",)), max_areas=1)
     assert set(priority["area_id"]) == {"ai"}  # our priority, though Borduria scores 0 there
     assert cell(priority, "BBB", "ai")["source"] == "nothing recorded"
-
-
-def test_at_scale_the_page_shows_a_readable_matrix_and_says_what_it_left_out(
-    tmp_path: Path, monkeypatch
-) -> None:
-    folder, rows = generate(tmp_path / "synthetic", scale=0.15, seed=3)
-    assert rows["cooperation_areas"] > MAX_MATRIX_AREAS
-    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(folder))
-    at = run_app(PAGE)
-    assert not at.exception
-    assert f"{MAX_MATRIX_AREAS} of {rows['cooperation_areas']} cooperation areas" in page_text(at)
-    assert len({area for _, area in matrix_cells(at)}) == MAX_MATRIX_AREAS
 
 
 def test_real_data_romania_has_cybersecurity_expertise() -> None:

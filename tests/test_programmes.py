@@ -16,6 +16,7 @@ from dashboard.datasets.programme_tree import (
     eligibility_view,
     programme_areas_view,
     programmes_view,
+    top_levels,
     with_family,
 )
 from tests.helpers import page_text, run_app
@@ -155,3 +156,14 @@ def test_each_filter_changes_what_is_shown() -> None:
     assert by_area == {"horizon-europe", "he-pillar-2", "he-cluster-health"}
     assert by_programme < everything and by_area < everything
     assert "No EU programme" in page_text(open_page({"from": "2030-01-01", "to": "2031-01-01"}))
+
+
+def test_top_levels_keeps_whole_levels_within_the_limit() -> None:
+    tree = programmes_view(load_package(), Filters())
+    assert len(top_levels(tree, 150)) == len(tree)  # today's 27 rows are all drawn
+    top = tree[tree["parent_id"].isna()]
+    assert set(top_levels(tree, len(top))["programme_id"]) == set(top["programme_id"])
+    largest = top_levels(tree, 1)
+    assert list(largest["programme_id"]) == [
+        top.loc[top["budget_eur_m"].idxmax(), "programme_id"]
+    ]  # Horizon Europe, the largest budget

@@ -111,6 +111,32 @@ def programmes_view(package: LoadedPackage, filters: Filters) -> pd.DataFrame:
     return view.reset_index(drop=True)
 
 
+def top_levels(tree: pd.DataFrame, max_boxes: int) -> pd.DataFrame:
+    """The rows of `tree` down to the deepest level at which there are at most `max_boxes`
+    (at least the top level: its `max_boxes` largest budgets if there are more).
+
+    A part whose parent is not in `tree` counts as top level. A treemap of thousands of
+    boxes is unreadable and slow to send; a click on a box shows its parts.
+    """
+    ids = set(tree["programme_id"])
+    parents = {c: p for c, p in _parents(tree).items() if p in ids}
+    depth: dict[str, int] = {}
+    for programme_id in tree["programme_id"]:
+        chain = [programme_id]
+        while chain[-1] in parents and chain[-1] not in depth:
+            chain.append(parents[chain[-1]])
+        base = depth.get(chain[-1], 0)
+        for steps, node in enumerate(reversed(chain)):
+            depth.setdefault(node, base + steps)
+    depths = tree["programme_id"].map(depth)
+    per_level = depths.value_counts().sort_index().cumsum()
+    fits = per_level[per_level <= max_boxes]
+    if fits.empty:
+        top = tree[(depths == 0).to_numpy()]
+        return top.loc[top["budget_eur_m"].fillna(0).nlargest(max_boxes).index.sort_values()]
+    return tree[(depths <= fits.index.max()).to_numpy()]
+
+
 def budget_layout(tree: pd.DataFrame) -> tuple[pd.Series, str, list[BudgetMismatch]]:
     """The values to draw for `tree`, plotly's `branchvalues` and the budgets that disagree.
 

@@ -15,6 +15,7 @@ from dashboard.datasets.programme_tree import (
     eligibility_view,
     programme_areas_view,
     programmes_view,
+    top_levels,
 )
 from dashboard.ui import (
     as_of_for,
@@ -27,6 +28,8 @@ from dashboard.ui import (
 )
 
 TREEMAP_KEY = "prog_treemap"
+MAX_TREEMAP_BOXES = 150
+MAX_ELIGIBILITY_LINES = 10  # the table below has every programme
 HORIZON_STATUS_WORDS = {
     "member": "EU member state: full participant in Horizon Europe",
     "associated": "associated to Horizon Europe",
@@ -63,7 +66,8 @@ if tree.empty:
     )
     st.stop()
 
-drawn, branchvalues, mismatches = budget_layout(tree)
+boxes = top_levels(tree, MAX_TREEMAP_BOXES)
+drawn, branchvalues, mismatches = budget_layout(boxes)
 notes = {
     m.programme_id: (
         f"Its parts add up to {budget_text(m.parts_eur_m)}, "
@@ -82,13 +86,13 @@ def _select_programme() -> None:
 
 show_chart(
     budget_treemap(
-        tree,
+        boxes,
         drawn,
         branchvalues,
         title="EU programme budgets, 2021–2027 (current prices)",
         notes=notes,
     ),
-    tree[list(TREE_COLUMNS)].rename(columns=TREE_COLUMNS),
+    boxes[list(TREE_COLUMNS)].rename(columns=TREE_COLUMNS),
     key=TREEMAP_KEY,
     file_stem="eu_programme_budgets",
     package=package,
@@ -96,6 +100,11 @@ show_chart(
     as_of=as_of,
     on_select=_select_programme,
 )
+if len(boxes) < len(tree):
+    st.caption(
+        f"The treemap shows the top levels: {len(boxes):,} of {len(tree):,} programmes and "
+        "parts. Click a box, or choose programmes in the sidebar, to see its parts."
+    )
 if mismatches:
     st.caption(
         "Box sizes follow the recorded budgets of the parts. "
@@ -114,12 +123,14 @@ eligibility = eligibility_view(package, tree)
 if eligibility.empty:
     st.info("The programmes in the filter are parts of a programme; its eligibility applies.")
 for programme, words, route in zip(
-    eligibility["Programme"],
-    eligibility["Pakistan's eligibility"],
-    eligibility["Route"],
+    eligibility["Programme"].head(MAX_ELIGIBILITY_LINES),
+    eligibility["Pakistan's eligibility"].head(MAX_ELIGIBILITY_LINES),
+    eligibility["Route"].head(MAX_ELIGIBILITY_LINES),
     strict=True,
 ):
     st.markdown(f"**{plain(programme)}**: {plain(words)}. Route: {plain(route)}")
+if len(eligibility) > MAX_ELIGIBILITY_LINES:
+    st.caption(f"… and {len(eligibility) - MAX_ELIGIBILITY_LINES:,} more programmes in the table.")
 show_table(
     eligibility.drop(columns="source_id"),
     key="prog_eligibility",

@@ -24,7 +24,7 @@ from dashboard.ui import (
 
 EVENT_PARAM = "event"
 EVENT_KEY = "timeline_event"
-MAX_EVENTS_DRAWN = 1500
+MAX_EVENTS_DRAWN = 300  # beyond this the lanes are unreadable and the chart slow to send
 CHART_KEY = "timeline_chart"
 DETAILS_KEY = "event_details"
 SCOPE_LABELS = {
