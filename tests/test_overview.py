@@ -70,7 +70,7 @@ def test_home_page_shows_the_four_headline_figures_from_the_data() -> None:
     text = page_text(at)
     assert "European Union is a partner too but not a country on the map" in text
     assert "Datasets loaded" in text
-    assert len(at.dataframe) >= 3  # latest meetings, oldest follow-ups, datasets (+ chart data)
+    assert len(at.dataframe) >= 3  # latest meetings, oldest follow-ups, datasets
 
 
 def test_country_filter_from_the_url_narrows_the_figures() -> None:
