@@ -26,7 +26,7 @@ from dashboard.datasets.filters import (
     parse_query,
     to_query,
 )
-from dashboard.datasets.loader import LoadedPackage
+from dashboard.datasets.loader import LoadedPackage, per_package
 from dashboard.datasets.store import get_package
 from dashboard.export.model import View, ViewItem
 from dashboard.export.tables import to_csv_bytes, to_xlsx_bytes
@@ -55,6 +55,37 @@ PRESENT_STATE = "_present"
 
 
 @dataclass(frozen=True)
+class FilterOptions:
+    """What the filter widgets offer, with display names: the same for every rerun of every
+    session, so built once per loaded package. Callers must not change it."""
+
+    countries: list[str]  # countries and the EU, partners first
+    country_names: dict[str, str]  # every code in the countries table, aggregates too
+    areas: list[str]
+    area_names: dict[str, str]
+    programmes: list[str]
+    programme_names: dict[str, str]
+
+
+@per_package
+def filter_options(package: LoadedPackage) -> FilterOptions:
+    countries = package.table("countries")
+    selectable = countries[countries["kind"].isin(["country", "union"])].sort_values(
+        ["is_partner", "name"], ascending=[False, True]
+    )
+    areas = package.table("cooperation_areas")
+    programmes = package.table("programmes")
+    return FilterOptions(
+        countries=list(selectable["iso3"]),
+        country_names=dict(zip(countries["iso3"], countries["name"], strict=False)),
+        areas=list(areas["area_id"]),
+        area_names=dict(zip(areas["area_id"], areas["name"], strict=False)),
+        programmes=list(programmes["programme_id"]),
+        programme_names=dict(zip(programmes["programme_id"], programmes["name"], strict=False)),
+    )
+
+
+@dataclass(frozen=True)
 class PageContext:
     package: LoadedPackage
     filters: Filters
@@ -62,8 +93,7 @@ class PageContext:
 
     @functools.cached_property
     def country_names(self) -> dict[str, str]:
-        countries = self.package.table("countries")
-        return dict(zip(countries["iso3"], countries["name"], strict=False))
+        return filter_options(self.package).country_names
 
     def country_name(self, iso3: str) -> str:
         return self.country_names.get(iso3, iso3)
@@ -162,15 +192,9 @@ def _clear_filters() -> None:
 
 
 def _sidebar(package: LoadedPackage) -> Filters:
-    countries = package.table("countries")
-    selectable = countries[countries["kind"].isin(["country", "union"])].sort_values(
-        ["is_partner", "name"], ascending=[False, True]
-    )
-    names = dict(zip(countries["iso3"], countries["name"], strict=False))
-    areas = package.table("cooperation_areas")
-    area_names = dict(zip(areas["area_id"], areas["name"], strict=False))
-    programmes = package.table("programmes")
-    programme_names = dict(zip(programmes["programme_id"], programmes["name"], strict=False))
+    options = filter_options(package)
+    names, area_names = options.country_names, options.area_names
+    programme_names = options.programme_names
 
     # Re-assigning each filter's value marks it as set by the app in this run, so the browser
     # is sent the value to show; otherwise a value set from the URL or a chart click could be
@@ -181,9 +205,7 @@ def _sidebar(package: LoadedPackage) -> Filters:
     with st.sidebar:
         st.subheader("Filters")
         country_options = list(
-            dict.fromkeys(
-                list(selectable["iso3"]) + st.session_state.get(WIDGET_KEYS["country"], [])
-            )
+            dict.fromkeys(options.countries + st.session_state.get(WIDGET_KEYS["country"], []))
         )
         st.multiselect(
             "Country",
@@ -195,14 +217,14 @@ def _sidebar(package: LoadedPackage) -> Filters:
         )
         st.multiselect(
             "Cooperation area",
-            list(areas["area_id"]),
+            options.areas,
             key=WIDGET_KEYS["area"],
             format_func=lambda a: area_names.get(a, a),
             placeholder="All areas",
         )
         st.multiselect(
             "Programme",
-            list(programmes["programme_id"]),
+            options.programmes,
             key=WIDGET_KEYS["programme"],
             format_func=lambda p: programme_names.get(p, p),
             placeholder="All programmes",
@@ -300,9 +322,7 @@ def page_setup(title: str, needs: Iterable[str] = (), caption: str | None = None
         st.error(f"The data package cannot be read — {problem.describe()}.")
         st.stop()
     filters = st.session_state.get(FILTERS_STATE, Filters())
-    names = dict(
-        zip(package.table("countries")["iso3"], package.table("countries")["name"], strict=False)
-    )
+    names = filter_options(package).country_names
     st.session_state[VIEW_STATE] = View(title, filters.describe(names), clock.today().isoformat())
     st.title(title)
     if caption:
