@@ -368,8 +368,8 @@ def download_buttons(
     ids = list(source_ids)
     line = source_line(package, ids, as_of, limit=20)
     sources = sources_table(package, ids)
-    col_csv, col_xlsx = st.columns(2)
-    col_csv.download_button(
+    row = st.container(horizontal=True)
+    row.download_button(
         "Download CSV",
         data=partial(_csv_of, frame, [line]),
         file_name=f"{file_stem}.csv",
@@ -378,7 +378,7 @@ def download_buttons(
         on_click="ignore",
         icon=":material/download:",
     )
-    col_xlsx.download_button(
+    row.download_button(
         "Download XLSX",
         data=partial(_xlsx_of, frame, file_stem, sources),
         file_name=f"{file_stem}.xlsx",
