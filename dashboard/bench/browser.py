@@ -9,12 +9,14 @@ are not counted:
 - interaction: from the press that changes a filter (Enter, or a click when the typed text
   matches several options, on a country typed into the sidebar multiselect, Backspace to
   remove it again; Enter on an option typed into the baseline's selectbox) to the second
-  animation frame after the script went back to idle, i.e. when the redrawn charts have been
-  painted. A change that starts no rerun is retried once, then noted and not counted.
+  animation frame after the rerun's last message from the server, i.e. when the redrawn
+  charts have been painted. A change that starts no rerun is retried once, then noted and
+  not counted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import statistics
 import time
@@ -30,6 +32,7 @@ IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 CHART = ".js-plotly-plot .main-svg"
 NO_CHART_GRACE_MS = 5000
 UI_TIMEOUT_MS = 30_000  # for a widget or an option to show up (the script has its own limit)
+HIGHLIGHT_WAIT_MS = 2_000
 
 # Installed before any page script: records (epoch ms) the first idle frame with a title or a
 # chart, and the first idle frame with a drawn chart.
@@ -54,26 +57,48 @@ READY_DONE = f"""() => {{
       performance.timeOrigin + performance.now() - rec.idle > {NO_CHART_GRACE_MS}));
 }}"""
 
-# Armed just before a filter change: t0 at the key press, t1 two frames after the rerun ends.
+# Installed before any page script: notes when the last message from the server arrived and
+# when the page was painted after it (two animation frames later).
+SERVER_MESSAGE_RECORDER = """
+(() => {
+  const Native = window.WebSocket;
+  const rec = (window.__benchMessages = { last: null, paintedAfterLast: null });
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', () => {
+        const at = (rec.last = performance.now());
+        requestAnimationFrame(() => requestAnimationFrame(() => {
+          if (rec.last === at) rec.paintedAfterLast = performance.now();
+        }));
+      });
+    }
+  };
+})();
+"""
+# Armed just before a filter change: t0 at the key press. The rerun it starts is the server's
+# messages after t0; it is over when the script is idle and the server has been quiet for
+# QUIET_MS, and t1 is the paint after its last message. (Watching the script-state attribute
+# alone misses fast reruns: running and idle can be drawn in one frame, with no change seen.)
+QUIET_MS = 300
 ARM_RERUN_TIMER = """() => {
-  const app = document.querySelector('[data-testid=stApp]');
-  const run = (window.__benchRun = { t0: null, sawRun: false, t1: null });
+  const run = (window.__benchRun = { t0: null });
   const start = () => { if (run.t0 === null) run.t0 = performance.now(); };
   document.addEventListener('keydown', start, { capture: true, once: true });
   document.addEventListener('pointerdown', start, { capture: true, once: true });
-  const obs = new MutationObserver(() => {
-    if (run.t0 === null) return;
-    if (app.getAttribute('data-test-script-state') !== 'notRunning') { run.sawRun = true; return; }
-    if (run.sawRun && run.t1 === null) {
-      obs.disconnect();
-      requestAnimationFrame(() => requestAnimationFrame(() => { run.t1 = performance.now(); }));
-    }
-  });
-  obs.observe(app, { attributes: true, attributeFilter: ['data-test-script-state'] });
 }"""
-RERUN_STARTED = "() => window.__benchRun && window.__benchRun.sawRun"
-RERUN_DONE = "() => window.__benchRun && window.__benchRun.t1 !== null"
-RERUN_MS = "() => window.__benchRun.t1 - window.__benchRun.t0"
+RERUN_STARTED = """() => {
+  const run = window.__benchRun, msg = window.__benchMessages;
+  return run.t0 !== null && msg.last !== null && msg.last > run.t0;
+}"""
+RERUN_DONE = f"""() => {{
+  const run = window.__benchRun, msg = window.__benchMessages;
+  const app = document.querySelector('[data-testid=stApp]');
+  return msg.last > run.t0 && msg.paintedAfterLast > msg.last &&
+    app.getAttribute('data-test-script-state') === 'notRunning' &&
+    performance.now() - msg.last > {QUIET_MS};
+}}"""
+RERUN_MS = "() => window.__benchMessages.paintedAfterLast - window.__benchRun.t0"
 
 
 @dataclass
@@ -93,6 +118,7 @@ def _open_context(browser, url: str):
     """A fresh browser context (= a new Streamlit session) loading `url`, not waited for."""
     context = browser.new_context(viewport=VIEWPORT)
     context.add_init_script(READY_RECORDER)
+    context.add_init_script(SERVER_MESSAGE_RECORDER)
     page = context.new_page()
     page.set_default_timeout(UI_TIMEOUT_MS)
     page.goto(url)
@@ -155,8 +181,26 @@ def _pick_option(page, input_locator, label: str, timeout_ms: float) -> float:
     option = options.filter(has_text=re.compile(f"^{re.escape(label)}$")).first
     option.wait_for(timeout=UI_TIMEOUT_MS)
     if options.count() == 1:  # the only match: Enter picks it (a click can miss while the
-        return _timed(page, lambda: page.keyboard.press("Enter"), timeout_ms)  # list settles)
+        _wait_until_highlighted(page, input_locator, option)  # list settles)
+        return _timed(page, lambda: page.keyboard.press("Enter"), timeout_ms)
     return _timed(page, option.click, timeout_ms)
+
+
+def _wait_until_highlighted(page, input_locator, option) -> None:
+    """Wait until the combobox highlights `option` (its aria-activedescendant): Enter pressed
+    before that picks nothing, and the change would be lost. Gives up quietly after a while
+    (the change is then retried or noted by the caller)."""
+    ids = [input_locator.get_attribute("id"), option.get_attribute("id")]
+    if not all(ids):
+        return
+    with contextlib.suppress(PlaywrightError):
+        page.wait_for_function(
+            "([box, item]) => document.getElementById(box)"
+            "?.getAttribute('aria-activedescendant') === item",
+            arg=ids,
+            timeout=HIGHLIGHT_WAIT_MS,
+            polling=10,
+        )
 
 
 def change_filter_times(
