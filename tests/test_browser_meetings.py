@@ -68,7 +68,7 @@ def test_romania_filter_shows_only_romanias_events(app_page) -> None:
         page.get_by_text(re.compile(r"4 event\(s\) with 1 partner\(s\): Romania"))
     ).to_be_visible()
     page.locator(".js-plotly-plot .scatterlayer .points path").first.wait_for()
-    assert page.locator(".js-plotly-plot .ytick text").all_text_contents() == ["Romania"]
+    expect(page.locator(".js-plotly-plot .ytick text")).to_have_text(["Romania"])
     app_page.assert_clean()
 
 
