@@ -342,18 +342,23 @@ def page_setup(title: str, needs: Iterable[str] = (), caption: str | None = None
     return PageContext(package, filters, clock.today())
 
 
-def _csv_of(frame: pd.DataFrame | Callable[[], pd.DataFrame], source_lines: list[str]) -> bytes:
-    return to_csv_bytes(frame() if callable(frame) else frame, source_lines)
+TableOrBuilder = pd.DataFrame | Callable[[], pd.DataFrame]
 
 
-def _xlsx_of(
-    frame: pd.DataFrame | Callable[[], pd.DataFrame], sheet: str, sources: pd.DataFrame
-) -> bytes:
-    return to_xlsx_bytes({sheet: frame() if callable(frame) else frame}, sources)
+def _built(frame: TableOrBuilder) -> pd.DataFrame:
+    return frame() if callable(frame) else frame
+
+
+def _csv_of(frame: TableOrBuilder, source_lines: list[str]) -> bytes:
+    return to_csv_bytes(_built(frame), source_lines)
+
+
+def _xlsx_of(frame: TableOrBuilder, sheet: str, sources: pd.DataFrame) -> bytes:
+    return to_xlsx_bytes({sheet: _built(frame)}, sources)
 
 
 def download_buttons(
-    frame: pd.DataFrame | Callable[[], pd.DataFrame],
+    frame: TableOrBuilder,
     *,
     key: str,
     file_stem: str,

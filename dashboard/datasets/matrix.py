@@ -128,13 +128,19 @@ def _distinct_sources(rows: pd.DataFrame, keys: list[str]) -> pd.Series:
     )
 
 
-def _strongest(grid: pd.DataFrame, by: str, limit: int | None, keep_first: pd.Series) -> set:
+def _strongest(
+    grid: pd.DataFrame, by: str, limit: int | None, keep_first: pd.Series | None = None
+) -> set:
     """The `limit` values of column `by` with the highest total score; `keep_first` (a
     boolean per value) marks values that come before any other, e.g. our priority areas."""
     totals = grid.groupby(by, sort=False)["score"].sum()
     if limit is None or len(totals) <= limit:
         return set(totals.index)
-    first = keep_first.reindex(totals.index).fillna(False)
+    first = (
+        keep_first.reindex(totals.index).fillna(False)
+        if keep_first is not None
+        else pd.Series(False, index=totals.index)
+    )
     ranked = pd.DataFrame({"first": first, "score": totals})
     return set(ranked.sort_values(["first", "score"], ascending=False, kind="stable").index[:limit])
 
@@ -182,8 +188,7 @@ def partner_area_matrix(
     )
     grid["in_founding_release"] = grid["in_founding_release"].fillna(False).astype(bool)
 
-    no_priority = pd.Series(False, index=partners["iso3"])
-    kept_partners = _strongest(grid, "iso3", max_partners, no_priority)
+    kept_partners = _strongest(grid, "iso3", max_partners)
     priority = areas.set_index("area_id")["in_founding_release"].fillna(False).astype(bool)
     kept_areas = _strongest(grid, "area_id", max_areas, priority)
     grid = grid[(grid["iso3"].isin(kept_partners) & grid["area_id"].isin(kept_areas)).to_numpy()]

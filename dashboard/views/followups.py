@@ -25,6 +25,7 @@ from dashboard.datasets.queries import (
 from dashboard.ui import (
     as_of_for,
     download_buttons,
+    filter_options,
     page_setup,
     plain,
     selection_values,
@@ -132,8 +133,7 @@ open_.metric("Open", int(actions["is_open"].sum()))
 overdue.metric("Overdue", int(actions["overdue"].sum()))
 long_pending.metric(f"Open > {LONG_PENDING_DAYS} days", int(actions["long_pending"].sum()))
 
-areas = package.table("cooperation_areas")
-area_names = dict(zip(areas["area_id"], areas["name"], strict=False))
+area_names = filter_options(package).area_names
 # The browser gets the most urgent rows (open first, oldest first); the download has all,
 # built only when asked for.
 shown_rows = actions_table(actions.head(MAX_ROWS_SHOWN), area_names)

@@ -15,6 +15,7 @@ from dashboard.datasets.queries import followups_view, meetings_view
 from dashboard.ui import (
     PageContext,
     as_of_for,
+    filter_options,
     page_setup,
     plain,
     selection_values,
@@ -116,8 +117,7 @@ def show_event(ctx: PageContext, meeting_id: str, on_chart: bool) -> None:
             detail = event["lead_scope_detail"]
             _field("Led at", f"{scope} — {detail}" if isinstance(detail, str) else scope)
         links = package.table("meeting_areas")
-        areas = package.table("cooperation_areas")
-        area_names = dict(zip(areas["area_id"], areas["name"], strict=False))
+        area_names = filter_options(package).area_names
         discussed = [
             area_names.get(a, a) for a in links.loc[links["meeting_id"] == meeting_id, "area_id"]
         ]
