@@ -47,6 +47,7 @@ FULL_ROWS = {
     "programme_areas": 2_700,
     "meetings": 20_000,
     "meeting_areas": 40_000,
+    "meeting_sources": 30_000,
     "followups": 50_000,
 }
 # Grid dimensions at scale=1 (scaled by the square root of scale).
@@ -308,6 +309,7 @@ def _followups(
             "closed": np.where(is_closed, _iso(pd.Series(closed)), ""),
             "status_as_of": _iso(pd.Series(pd.to_datetime(as_of))),
             "status_source_id": _sometimes_blank(rng, _pick(rng, source_ids, n), 0.5),
+            "status_basis": _pick(rng, _enum(spec, "followups", "status_basis"), n),
             "resolved_by_meeting_id": np.where(status == "done", resolved, ""),
             "source_id": _pick(rng, source_ids, n),
             "note": "",
@@ -383,6 +385,7 @@ def _link_tables(
     ca_iso3, ca_area = _unique_pairs(rng, iso3, area_ids, rows["country_areas"])
     pa_prog, pa_area = _unique_pairs(rng, programme_ids, area_ids, rows["programme_areas"])
     ma_meeting, ma_area = _unique_pairs(rng, meeting_ids, area_ids, rows["meeting_areas"])
+    ms_meeting, ms_source = _unique_pairs(rng, meeting_ids, source_ids, rows["meeting_sources"])
     return {
         "country_areas": pd.DataFrame(
             {
@@ -403,6 +406,9 @@ def _link_tables(
             }
         ),
         "meeting_areas": pd.DataFrame({"meeting_id": ma_meeting, "area_id": ma_area}),
+        "meeting_sources": pd.DataFrame(
+            {"meeting_id": ms_meeting, "source_id": ms_source, "supports": "outcomes"}
+        ),
     }
 
 
