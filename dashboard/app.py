@@ -5,7 +5,8 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.presentation import run
-from dashboard.ui import filter_sidebar, presenting
+from dashboard.ui.present import presenting
+from dashboard.ui.sidebar import filter_sidebar
 
 HERE = Path(__file__).parent
 

@@ -16,9 +16,11 @@ from dashboard.charts.theme import SOURCE_ANNOTATION
 from dashboard.datasets.citations import sources_table
 from dashboard.datasets.store import get_package
 from dashboard.export.model import View
-from dashboard.ui import PLOTLY_CONFIG, current_view, presenting, set_presenting
+from dashboard.ui.display import PLOTLY_CONFIG
+from dashboard.ui.present import presenting, set_presenting
+from dashboard.ui.state import SLIDE_STATE
+from dashboard.ui.view import current_view
 
-SLIDE_STATE = "_slide"
 # Hides the sidebar, header and toolbar, and enlarges type for the back of a room.
 CHROME_CSS = """
 <style>

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from dashboard.ui import data_toggle_key
+from dashboard.ui.display import data_toggle_key
 from tests.conftest import APP
 
 

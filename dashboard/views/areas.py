@@ -20,7 +20,10 @@ from dashboard.datasets.matrix import (
     partner_rows,
 )
 from dashboard.datasets.programme_tree import BASIS_WORDS
-from dashboard.ui import as_of_for, page_setup, plain, set_filter, show_chart, show_table
+from dashboard.ui.display import show_chart, show_table
+from dashboard.ui.page import as_of_for, page_setup
+from dashboard.ui.sidebar import set_filter
+from dashboard.ui.text import plain
 
 MATRIX_KEY = "areas_matrix"
 MATRIX_COLUMNS = {

@@ -18,15 +18,11 @@ from dashboard.datasets.compare import (
     reference_groups,
 )
 from dashboard.datasets.filters import parse_page_code, year_range
-from dashboard.ui import (
-    as_of_for,
-    page_setup,
-    plain,
-    selection_values,
-    set_filter,
-    show_chart,
-    show_table,
-)
+from dashboard.ui.display import show_chart, show_table
+from dashboard.ui.page import as_of_for, page_setup
+from dashboard.ui.selection import selection_values
+from dashboard.ui.sidebar import set_filter
+from dashboard.ui.text import plain
 
 INDICATOR_KEY = "cmp_indicator"
 # The widget's own state is dropped when another page runs; this copy survives page switches.

@@ -14,15 +14,11 @@ from dashboard.datasets.profile import HOME_ISO3, KEY_INDICATORS, build_country_
 from dashboard.datasets.programme_tree import ELIGIBILITY_WORDS
 from dashboard.datasets.queries import STATUS_LABELS
 from dashboard.export.brief import build_brief
-from dashboard.ui import (
-    as_of_for,
-    page_setup,
-    plain,
-    presenting,
-    set_filter,
-    show_chart,
-    show_table,
-)
+from dashboard.ui.display import show_chart, show_table
+from dashboard.ui.page import as_of_for, page_setup
+from dashboard.ui.present import presenting
+from dashboard.ui.sidebar import set_filter
+from dashboard.ui.text import plain
 
 DEFAULT_ISO3 = "ROU"
 PICKER_KEY = "country_profile_pick"

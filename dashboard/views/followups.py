@@ -22,16 +22,12 @@ from dashboard.datasets.queries import (
     followups_view,
     status_counts,
 )
-from dashboard.ui import (
-    as_of_for,
-    download_buttons,
-    filter_options,
-    page_setup,
-    plain,
-    selection_values,
-    set_filter,
-    show_chart,
-)
+from dashboard.ui.display import download_buttons, show_chart
+from dashboard.ui.options import filter_options
+from dashboard.ui.page import as_of_for, page_setup
+from dashboard.ui.selection import selection_values
+from dashboard.ui.sidebar import set_filter
+from dashboard.ui.text import plain
 
 STATUS_PARAM = "status"
 STATUS_KEY = "followups_status"

@@ -14,15 +14,11 @@ from dashboard.datasets.queries import (
     partners_view,
     reachable_programmes,
 )
-from dashboard.ui import (
-    as_of_for,
-    page_setup,
-    plain,
-    selection_values,
-    set_filter,
-    show_chart,
-    show_table,
-)
+from dashboard.ui.display import show_chart, show_table
+from dashboard.ui.page import as_of_for, page_setup
+from dashboard.ui.selection import selection_values
+from dashboard.ui.sidebar import set_filter
+from dashboard.ui.text import plain
 
 MAP_KEY = "overview_partner_map"
 TOP_ROWS = 8

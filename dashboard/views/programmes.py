@@ -17,15 +17,11 @@ from dashboard.datasets.programme_tree import (
     programmes_view,
     top_levels,
 )
-from dashboard.ui import (
-    as_of_for,
-    page_setup,
-    plain,
-    selection_values,
-    set_filter,
-    show_chart,
-    show_table,
-)
+from dashboard.ui.display import show_chart, show_table
+from dashboard.ui.page import as_of_for, page_setup
+from dashboard.ui.selection import selection_values
+from dashboard.ui.sidebar import set_filter
+from dashboard.ui.text import plain
 
 TREEMAP_KEY = "prog_treemap"
 MAX_TREEMAP_BOXES = 150

@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.datasets.loader import UNAVAILABLE
-from dashboard.ui import download_buttons, page_setup
+from dashboard.ui.display import download_buttons
+from dashboard.ui.page import page_setup
 
 ctx = page_setup(
     "Sources",

@@ -12,16 +12,11 @@ from dashboard.charts.timeline import EVENT_LABELS, date_text, timeline_figure
 from dashboard.datasets.citations import sources_table
 from dashboard.datasets.filters import Filters
 from dashboard.datasets.queries import followups_view, meetings_view
-from dashboard.ui import (
-    PageContext,
-    as_of_for,
-    filter_options,
-    page_setup,
-    plain,
-    selection_values,
-    show_chart,
-    show_table,
-)
+from dashboard.ui.display import show_chart, show_table
+from dashboard.ui.options import filter_options
+from dashboard.ui.page import PageContext, as_of_for, page_setup
+from dashboard.ui.selection import selection_values
+from dashboard.ui.text import plain
 
 EVENT_PARAM = "event"
 EVENT_KEY = "timeline_event"

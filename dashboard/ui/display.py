@@ -1,0 +1,185 @@
+"""Charts and tables shown with their sources, as-of date and downloads of what they show."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard.datasets.citations import source_line, sources_table
+from dashboard.datasets.loader import LoadedPackage
+from dashboard.export.model import ViewItem
+from dashboard.export.tables import to_csv_bytes, to_xlsx_bytes
+from dashboard.ui.present import presenting
+from dashboard.ui.view import record
+
+# Plotly fetches its world outline from a CDN unless told otherwise; the app serves it itself
+# from dashboard/static/ (server.enableStaticServing).
+PLOTLY_CONFIG = {
+    "topojsonURL": "app/static/",
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["sendDataToCloud"],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
+MAX_TABLE_ROWS = 1000  # rows sent to the browser per table; downloads carry every row
+
+
+TableOrBuilder = pd.DataFrame | Callable[[], pd.DataFrame]
+
+
+def _built(frame: TableOrBuilder) -> pd.DataFrame:
+    return frame() if callable(frame) else frame
+
+
+def _csv_of(frame: TableOrBuilder, source_lines: list[str]) -> bytes:
+    return to_csv_bytes(_built(frame), source_lines)
+
+
+def _xlsx_of(frame: TableOrBuilder, sheet: str, sources: pd.DataFrame) -> bytes:
+    return to_xlsx_bytes({sheet: _built(frame)}, sources)
+
+
+def download_buttons(
+    frame: TableOrBuilder,
+    *,
+    key: str,
+    file_stem: str,
+    package: LoadedPackage,
+    source_ids: Iterable[str],
+    as_of: str,
+) -> None:
+    """CSV and XLSX of exactly `frame`, each with its sources, built only when clicked.
+
+    `frame` may be a function that builds the table, so a large one costs nothing per rerun.
+    """
+    ids = list(source_ids)
+    line = source_line(package, ids, as_of, limit=20)
+    sources = sources_table(package, ids)
+    row = st.container(horizontal=True)
+    row.download_button(
+        "Download CSV",
+        data=partial(_csv_of, frame, [line]),
+        file_name=f"{file_stem}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    row.download_button(
+        "Download XLSX",
+        data=partial(_xlsx_of, frame, file_stem, sources),
+        file_name=f"{file_stem}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def _table_with_downloads(
+    frame: pd.DataFrame,
+    *,
+    key: str,
+    file_stem: str,
+    package: LoadedPackage,
+    source_ids: list[str],
+    as_of: str,
+    column_config: dict | None = None,
+) -> None:
+    st.dataframe(
+        frame.head(MAX_TABLE_ROWS), hide_index=True, column_config=column_config, key=f"{key}_table"
+    )
+    if len(frame) > MAX_TABLE_ROWS:
+        st.caption(
+            f"Showing the first {MAX_TABLE_ROWS:,} of {len(frame):,} rows; the downloads have all."
+        )
+    st.caption(source_line(package, source_ids, as_of))
+    download_buttons(
+        frame, key=key, file_stem=file_stem, package=package, source_ids=source_ids, as_of=as_of
+    )
+
+
+def show_table(
+    frame: pd.DataFrame,
+    *,
+    key: str,
+    file_stem: str,
+    package: LoadedPackage,
+    source_ids: Iterable[str],
+    as_of: str,
+    column_config: dict | None = None,
+    title: str | None = None,
+) -> None:
+    """A table with its source line and downloads of exactly what it shows.
+
+    The table also becomes a sheet of the view's workbook export (named `title` or
+    `file_stem`). In presentation mode tables are not shown: slides are charts.
+    """
+    ids = list(source_ids)
+    record(ViewItem(title or file_stem, frame, source_line(package, ids, as_of), None, ids))
+    if presenting():
+        return
+    _table_with_downloads(
+        frame,
+        key=key,
+        file_stem=file_stem,
+        package=package,
+        source_ids=ids,
+        as_of=as_of,
+        column_config=column_config,
+    )
+
+
+def show_chart(
+    fig: go.Figure,
+    data: pd.DataFrame,
+    *,
+    key: str,
+    file_stem: str,
+    package: LoadedPackage,
+    source_ids: Iterable[str],
+    as_of: str,
+    on_select: Callable[[], None] | None = None,
+    selection_mode: str | Sequence[str] = "points",
+) -> None:
+    """A chart, its source and as-of date, and its data as a table with downloads.
+
+    The chart is also recorded for the view's deck export and for presentation mode, which
+    shows the recorded charts one per slide instead of the page.
+    """
+    ids = list(source_ids)
+    line = source_line(package, ids, as_of)
+    title = fig.layout.title.text or file_stem.replace("_", " ").capitalize()
+    record(ViewItem(title, data, line, fig, ids))
+    if presenting():
+        return
+    st.plotly_chart(
+        fig,
+        key=key,
+        theme=None,
+        config=PLOTLY_CONFIG,
+        on_select=on_select if on_select else "ignore",
+        selection_mode=selection_mode,
+    )
+    st.caption(line)
+    # Built only while open: the table would otherwise be sent on every rerun, unseen.
+    with st.expander(
+        "Data behind this chart", key=data_toggle_key(key), on_change="rerun"
+    ) as data_box:
+        if data_box.open:
+            _table_with_downloads(
+                data,
+                key=f"{key}_data",
+                file_stem=file_stem,
+                package=package,
+                source_ids=ids,
+                as_of=as_of,
+            )
+
+
+def data_toggle_key(chart_key: str) -> str:
+    """Session-state key of the "Data behind this chart" expander of chart `chart_key`."""
+    return f"{chart_key}_data_open"

@@ -1,0 +1,98 @@
+"""What every page does first: title, data banner, URL notices, its filters, its tables."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from dashboard.datasets import clock
+from dashboard.datasets.citations import resource_as_of
+from dashboard.datasets.filters import Filters
+from dashboard.datasets.loader import LoadedPackage
+from dashboard.datasets.store import get_package
+from dashboard.export.model import View
+from dashboard.ui.options import filter_options
+from dashboard.ui.state import FILTERS_STATE, URL_NOTICES_STATE, VIEW_STATE
+
+SOURCES_PAGE = "views/sources.py"
+
+
+@dataclass(frozen=True)
+class PageContext:
+    package: LoadedPackage
+    filters: Filters
+    today: date
+
+    @functools.cached_property
+    def country_names(self) -> dict[str, str]:
+        return filter_options(self.package).country_names
+
+    def country_name(self, iso3: str) -> str:
+        return self.country_names.get(iso3, iso3)
+
+    def nothing_found(self, what: str, in_period: str = "in this period") -> str:
+        """A plain sentence for an empty view that names the filters that emptied it, e.g.
+        "No meetings recorded for Tuvalu in this period." """
+        filters = self.filters
+        text = f"No {what}"
+        if filters.countries:
+            text += " recorded for " + ", ".join(self.country_name(c) for c in filters.countries)
+        if filters.start or filters.end:
+            text += f" {in_period}"
+        if filters.areas:
+            text += " in the chosen cooperation areas"
+        return text
+
+
+def data_problem_banner(package: LoadedPackage) -> None:
+    """A plain-words notice when the data has problems; details live on the Sources page."""
+    errors = package.errors
+    unavailable = sorted(package.unavailable)
+    if not errors and not unavailable:
+        return
+    text = f"The data has {len(errors)} problem(s)"
+    if unavailable:
+        text += "; these tables could not be loaded: " + ", ".join(unavailable)
+    text += ". Affected rows are left out; everything else is shown. Details on the Sources page."
+    st.warning(text, icon=":material/warning:")
+
+
+def page_setup(title: str, needs: Iterable[str] = (), caption: str | None = None) -> PageContext:
+    """Everything a page does first: title, banner, URL notices, its filters, required tables.
+
+    Stops the page with a clear message when a table it needs could not be loaded; the
+    sidebar and the other pages keep working.
+    """
+    package = get_package()
+    if package.spec is None:
+        st.title(title)
+        problem = package.problems[0]
+        st.error(f"The data package cannot be read — {problem.describe()}.")
+        st.stop()
+    filters = st.session_state.get(FILTERS_STATE, Filters())
+    names = filter_options(package).country_names
+    st.session_state[VIEW_STATE] = View(title, filters.describe(names), clock.today().isoformat())
+    st.title(title)
+    if caption:
+        st.caption(caption)
+    data_problem_banner(package)
+    for notice in st.session_state.pop(URL_NOTICES_STATE, []):
+        st.info(notice, icon=":material/link_off:")
+    missing = [name for name in needs if not package.has(name)]
+    if missing:
+        st.error(
+            "This page needs the table(s) "
+            + ", ".join(f"'{m}'" for m in missing)
+            + ", which could not be loaded. See the Sources page for what is wrong."
+        )
+        st.page_link(SOURCES_PAGE, label="Open the Sources page", icon=":material/dataset:")
+        st.stop()
+    return PageContext(package, filters, clock.today())
+
+
+def as_of_for(package: LoadedPackage, *tables: str) -> str:
+    return resource_as_of(package, *tables)
