@@ -112,7 +112,8 @@ def parse_wdi_csv(raw: bytes, file: str) -> tuple[WdiTable | None, list[Problem]
     """Read a WDI per-indicator data CSV; None and the problems when its layout is not WDI's.
 
     Cells are not judged here (that is the package validator's job once they are merged);
-    only the layout: the preamble's date, the header, the field count, one indicator per file.
+    only the layout: the preamble's date, the header, the field count, one indicator and one row
+    per country.
     """
     text, problems = _decode(raw, file)
     if text is None:
@@ -183,6 +184,12 @@ def parse_wdi_csv(raw: bytes, file: str) -> tuple[WdiTable | None, list[Problem]
         problems.append(
             Problem(file, lines[idx], "Indicator Code", codes.iat[idx], "wdi-indicator", message)
         )
+    first_line: dict[str, int] = {}
+    for idx, country in enumerate(frame["Country Code"]):
+        if country in first_line:
+            message = f"duplicate row for '{country}'; first seen on line {first_line[country]}"
+            problems.append(Problem(file, lines[idx], "Country Code", country, "unique", message))
+        first_line.setdefault(country, lines[idx])
     if problems:
         return None, problems
     return WdiTable(file, last_updated, frame, lines), []
