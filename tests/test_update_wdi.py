@@ -195,6 +195,28 @@ def test_new_series_from_a_zip_joins_the_catalogue_with_its_metadata_and_source(
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
 
 
+def test_a_series_until_now_from_datahub_is_cited_to_wdi_after_an_update(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gdp = "NY.GDP.MKTP.CD"
+    download = tmp_path / f"API_{gdp}_DS2_en_csv_v2_7.csv"
+    download.write_bytes(wdi_csv(gdp, "GDP (current US$)", series_values(data, gdp)))
+
+    code, out, err = update(capsys, data, download)
+
+    assert code == 0, err
+    assert "revised 0" in out
+    package = load_package(data, use_cache=False)
+    assert package.errors == []
+    entry = package.table("indicator_catalogue").set_index("indicator_code").loc[gdp]
+    assert entry["source_id"] == "wdi-ny-gdp-mktp-cd"
+    assert "DataHub" not in entry["publisher"] and "DataHub" not in entry["definition"]
+    listed = [s["path"] for s in package.spec.resource("indicators").sources]
+    assert f"https://data.worldbank.org/indicator/{gdp}" in listed
+    assert "https://github.com/datasets/gdp" not in listed
+    assert "https://github.com/datasets/population" in listed
+
+
 def test_a_folder_updates_every_indicator_in_it(
     data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -537,32 +537,10 @@ def _read_downloads(sources: Sequence[Path]) -> tuple[dict[str, WdiDownload], li
     return by_code, problems
 
 
-def plan_update(data_dir: Path, sources: Sequence[Path], today: date) -> UpdatePlan:
-    """Read the downloads in `sources`, merge them into the package in `data_dir`, validate.
-
-    Nothing is written: the plan holds the new bytes of each file that changes.
-    """
-    data_dir = Path(data_dir).resolve()
-    by_code, problems = _read_downloads(sources)
-    try:
-        spec = read_package_spec(data_dir)
-        path_of = {
-            n: spec.resource(n).path for n in ("indicators", "indicator_catalogue", "sources")
-        }
-        descriptor = json.loads((data_dir / DESCRIPTOR_NAME).read_text(encoding="utf-8"))
-        indicators = _Table.read(data_dir / path_of["indicators"])
-        catalogue_table = _Table.read(data_dir / path_of["indicator_catalogue"])
-        sources_table = _Table.read(data_dir / path_of["sources"])
-    except (OSError, ValueError, KeyError, IndexError) as exc:
-        message = f"the data package cannot be read: {exc}"
-        problems.append(Problem(str(data_dir), None, None, None, "descriptor", message))
-        return UpdatePlan(data_dir, {}, [], problems)
-    if not by_code:
-        return UpdatePlan(data_dir, {}, [], problems)
-
-    new_indicators, origins, changes = _merge_indicators(indicators, path_of["indicators"], by_code)
-
-    catalogue = catalogue_table.records()
+def _update_catalogue(
+    catalogue: list[dict[str, str]], changes: list[IndicatorChange], by_code: dict[str, WdiDownload]
+) -> None:
+    """Set each updated series' last_updated; add a row for a series new to the catalogue."""
     by_catalogue_code = {entry.get("indicator_code"): entry for entry in catalogue}
     for change in changes:
         download = by_code[change.code]
@@ -580,9 +558,15 @@ def plan_update(data_dir: Path, sources: Sequence[Path], today: date) -> UpdateP
         change.name = entry.get("name", "")
     catalogue.sort(key=lambda e: e.get("indicator_code", ""))
 
-    source_entries = sources_table.records()
-    by_source_id = {entry.get("source_id"): entry for entry in source_entries}
-    cited: list[dict[str, str]] = []
+
+def _update_sources(
+    sources: list[dict[str, str]],
+    changes: list[IndicatorChange],
+    by_code: dict[str, WdiDownload],
+    today: date,
+) -> None:
+    """Each updated series' source row: published, accessed and the file; a new row if none."""
+    by_source_id = {entry.get("source_id"): entry for entry in sources}
     for change in changes:
         download = by_code[change.code]
         entry = by_source_id.get(wdi_source_id(change.code))
@@ -594,33 +578,86 @@ def plan_update(data_dir: Path, sources: Sequence[Path], today: date) -> UpdateP
                 "url": indicator_url(change.code),
                 "licence": WDI_LICENCE,
             }
-            source_entries.append(entry)
+            sources.append(entry)
         entry.update(
             published=download.table.last_updated,
             accessed=today.isoformat(),
             notes=_provenance(download, today),
         )
-        cited.append({"title": f"{entry['publisher']}: {entry['title']}", "path": entry["url"]})
 
-    newest = max(change.new_last_updated for change in changes)
-    catalogue_dates = [
-        e.get("last_updated", "") for e in catalogue if _is_date(e.get("last_updated", ""))
+
+def _update_descriptor(
+    descriptor: dict,
+    catalogue_before: list[dict[str, str]],
+    catalogue: list[dict[str, str]],
+    sources: list[dict[str, str]],
+    newest: str,
+) -> None:
+    """The as-of dates, and the source lists of the indicator resources."""
+    by_source_id = {entry.get("source_id"): entry for entry in sources}
+
+    def urls(source_ids: set[str | None]) -> set[str | None]:
+        return {by_source_id[sid].get("url") for sid in source_ids if sid in by_source_id}
+
+    cited_ids = {e.get("source_id") for e in catalogue}
+    cited = [
+        {"title": f"{s['publisher']}: {s['title']}", "path": s["url"]}
+        for sid in sorted(cited_ids - {None})
+        if (s := by_source_id.get(sid))
     ]
+    # A source the catalogue no longer cites (e.g. DataHub's GDP, now from WDI) is dropped.
+    stale = urls({e.get("source_id") for e in catalogue_before} - cited_ids) - urls(cited_ids)
+    dates = [e.get("last_updated", "") for e in catalogue if _is_date(e.get("last_updated", ""))]
     for resource in descriptor.get("resources", []):
         if resource.get("name") in {"indicators", "indicator_catalogue"}:
-            resource["x-as-of"] = max(catalogue_dates, default=newest)
-            listed = resource.setdefault("sources", [])
-            listed.extend(entry for entry in cited if entry not in listed)
+            resource["x-as-of"] = max(dates, default=newest)
+            listed = [e for e in resource.get("sources", []) if e.get("path") not in stale]
+            known = {e.get("path") for e in listed}
+            resource["sources"] = listed + [e for e in cited if e["path"] not in known]
         elif resource.get("name") == "sources":
             resource["x-as-of"] = max(str(resource.get("x-as-of", "")), newest)
     descriptor["x-as-of"] = max(str(descriptor.get("x-as-of", "")), newest)
 
+
+def plan_update(data_dir: Path, sources: Sequence[Path], today: date) -> UpdatePlan:
+    """Read the downloads in `sources`, merge them into the package in `data_dir`, validate.
+
+    Nothing is written: the plan holds the new bytes of each file that changes.
+    """
+    data_dir = Path(data_dir).resolve()
+    by_code, problems = _read_downloads(sources)
+    try:
+        spec = read_package_spec(data_dir)
+        path_of = {
+            n: spec.resource(n).path for n in ("indicators", "indicator_catalogue", "sources")
+        }
+        descriptor = json.loads((data_dir / DESCRIPTOR_NAME).read_text(encoding="utf-8"))
+        indicators_table = _Table.read(data_dir / path_of["indicators"])
+        catalogue_table = _Table.read(data_dir / path_of["indicator_catalogue"])
+        sources_table = _Table.read(data_dir / path_of["sources"])
+    except (OSError, ValueError, KeyError, IndexError) as exc:
+        message = f"the data package cannot be read: {exc}"
+        problems.append(Problem(str(data_dir), None, None, None, "descriptor", message))
+        return UpdatePlan(data_dir, {}, [], problems)
+    if not by_code:
+        return UpdatePlan(data_dir, {}, [], problems)
+
+    indicators, origins, changes = _merge_indicators(
+        indicators_table, path_of["indicators"], by_code
+    )
+    catalogue = catalogue_table.records()
+    _update_catalogue(catalogue, changes, by_code)
+    sources_rows = sources_table.records()
+    _update_sources(sources_rows, changes, by_code, today)
+    newest = max(change.new_last_updated for change in changes)
+    _update_descriptor(descriptor, catalogue_table.records(), catalogue, sources_rows, newest)
+
     # In writing order: sources first, the descriptor last, so that a reader between two
     # renames still finds every reference it follows.
     candidates = {
-        path_of["sources"]: sources_table.to_bytes(source_entries),
+        path_of["sources"]: sources_table.to_bytes(sources_rows),
         path_of["indicator_catalogue"]: catalogue_table.to_bytes(catalogue),
-        path_of["indicators"]: new_indicators,
+        path_of["indicators"]: indicators,
         DESCRIPTOR_NAME: (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode(),
     }
     problems.extend(_validate(data_dir, candidates, origins, path_of["indicators"]))
