@@ -752,6 +752,8 @@ def format_report(plan: UpdatePlan) -> str:
             status = f"new series, last updated {change.new_last_updated}"
         else:
             status = f"last updated {change.old_last_updated} -> {change.new_last_updated}"
+            if change.new_last_updated < change.old_last_updated:
+                status += ": the file is OLDER than the data it replaces"
         lines.append(f"{change.code} — {change.name} ({change.file}; {status})")
         lines.append(
             f"  rows added {change.added}, removed {change.removed}, revised {change.revised}, "
@@ -765,5 +767,7 @@ def format_report(plan: UpdatePlan) -> str:
             pct = "from 0" if math.isinf(rev.relative_change) else f"{rev.relative_change:+.1%}"
             lines.append(f"    {rev.iso3} {rev.year}: {rev.old} -> {rev.new} ({pct})")
     if plan.changes:
-        lines.append(f"files changed: {', '.join(plan.contents) or 'none (already up to date)'}")
+        lines.append(
+            f"files the update changes: {', '.join(plan.contents) or 'none (already up to date)'}"
+        )
     return "\n".join(lines)
