@@ -8,8 +8,10 @@ the data copy. Values the tests change are synthetic and live only in temporary 
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
+import os
 import zipfile
 from pathlib import Path
 
@@ -352,6 +354,32 @@ def test_damaged_download_is_refused_with_its_place_and_data_stays_byte_for_byte
         assert text.format(line=line, dup=line + 1) in err, err
     assert "nothing was written" in err
     assert hashes(data) == before
+
+
+def test_a_write_that_fails_half_way_leaves_every_file_as_it_was(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fills up while the third of the four files is written: nothing is replaced."""
+    values, _ = revised_internet(data)
+    download = tmp_path / "internet.csv"
+    download.write_bytes(wdi_csv(INTERNET, INTERNET_NAME, values))
+    before = hashes(data)
+    real_fsync = os.fsync
+    calls = []
+
+    def disk_full_on_third(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", disk_full_on_third)
+    code, _, err = update(capsys, data, download)
+
+    assert code == 1
+    assert "No space left on device" in err and "unchanged" in err
+    assert hashes(data) == before
+    assert sorted(p.name for p in data.iterdir() if p.name.startswith(".")) == []
 
 
 def test_every_problem_of_every_file_is_reported_at_once(

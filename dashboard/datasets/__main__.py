@@ -79,7 +79,14 @@ def run_update_wdi(downloads: list[Path], data_dir: Path, dry_run: bool) -> int:
     if dry_run:
         print(f"dry run: nothing was written to {data_dir}")
         return 0
-    written = apply_plan(plan)
+    try:
+        written = apply_plan(plan)
+    except OSError as exc:
+        print(
+            f"ERROR: the files could not be written ({exc}); {data_dir} is unchanged",
+            file=sys.stderr,
+        )
+        return 1
     print(f"updated {data_dir}: {', '.join(written) or 'no file changed'}")
     return 0
 
