@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import re
 import sys
 from pathlib import Path
 
 import pandas as pd
+
+from dashboard.datasets.wdi import parse_wdi_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -148,26 +149,12 @@ DATAHUB_FILES = {
 }
 
 
-def read_text(path: Path) -> str:
-    # utf-8-sig strips a BOM; newline="" keeps CRLF files intact for the csv module.
-    return path.read_text(encoding="utf-8-sig")
-
-
-def wdi_last_updated(text: str) -> str:
-    m = re.search(r'"Last Updated Date","(\d{4}-\d{2}-\d{2})"', text)
-    if not m:
-        raise ValueError("no WDI 'Last Updated Date' line")
-    return m.group(1)
-
-
 def read_wdi(path: Path) -> tuple[pd.DataFrame, str]:
-    text = read_text(path)
-    updated = wdi_last_updated(text)
-    lines = text.splitlines()
-    start = next(i for i, ln in enumerate(lines) if ln.startswith('"Country Name"'))
-    df = pd.read_csv(io.StringIO("\n".join(lines[start:])), dtype=str, keep_default_na=False)
-    df = df.loc[:, [c for c in df.columns if not c.startswith("Unnamed")]]
-    return df, updated
+    """The wide table of a WDI per-indicator CSV (text cells) and its Last Updated Date."""
+    table, problems = parse_wdi_csv(path.read_bytes(), path.name)
+    if table is None:
+        raise SystemExit("\n".join(problem.describe() for problem in problems))
+    return table.frame, table.last_updated
 
 
 # --------------------------------------------------------------------------------------
