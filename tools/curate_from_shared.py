@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import re
 import sys
 from pathlib import Path
@@ -105,6 +106,10 @@ ASSOCIATED_LATER = {
 EXCLUDED_LMIC = {"BRA": "Brazil", "RUS": "Russia", "IND": "India", "CHN": "China", "MEX": "Mexico"}
 ELIGIBLE_INCOME = {"Low income", "Lower middle income", "Upper middle income"}
 EU_MS_BY_ISO2 = {"FR": "France", "NL": "the Netherlands", "DK": "Denmark", "FI": "Finland"}
+
+# Region and income group of wb_country_metadata.csv: the classification in effect from
+# 2025-07-01 (the file's notes: "Since July 1, 2025, Afghanistan and Pakistan are classified ...").
+WB_CLASSIFICATION = "wb-classification-fy2026"
 
 # Partners of the meetings timeline (shared/reference/events.csv) plus Romania.
 EXTRA_PARTNERS = {"ROU", "EUU"}
@@ -230,10 +235,11 @@ def horizon(iso3: str, income: str, kind: str, is_independent: str) -> tuple[str
         sid = "innovationisrael-he-eligible"
         if iso3 == "JPN":
             basis += (
-                "; Japan is NOT yet associated: negotiations concluded Dec 2025 (Pillar II only), "
-                "signature expected in 2026"
+                "; Japan is NOT yet associated: association negotiations concluded, announced "
+                "2025-12-22 (Pillar II only), signature expected in 2026; rechecked 2026-12-03: "
+                "no signature found"
             )
-            sid = "finanznachrichten-2025-12-dpa-japan"
+            sid = "librarylearningspace-2025-12-23-japan"
         return "not_automatically_eligible", basis, sid
     return (
         "",
@@ -318,6 +324,8 @@ def build_countries(raw: Path, partners: set[str], aggregate_codes: set[str]) ->
                 )
 
     df = pd.DataFrame(rows)
+    classified = (df["region"] != "") | (df["income_group"] != "")
+    df["classification_source_id"] = classified.map({True: WB_CLASSIFICATION, False: ""})
     df["eu_member"] = df["iso3"].isin(EU_MEMBERS)
     hz = [horizon(r.iso3, r.income_group, r.kind, r.is_independent) for r in df.itertuples()]
     df["horizon_status"] = [h[0] for h in hz]
@@ -340,6 +348,7 @@ def build_countries(raw: Path, partners: set[str], aggregate_codes: set[str]) ->
         "is_partner",
         "source_id",
         "horizon_source_id",
+        "classification_source_id",
     ]
     return (
         df[cols]
@@ -371,7 +380,7 @@ def build_indicators(raw: Path, country_codes: set[str]):
                 name=name,
                 unit=unit,
                 definition=f"{name}. World Bank World Development Indicators series {code}; "
-                f"full definition and methodology at https://data.worldbank.org/indicator/{code}",
+                "full definition and methodology on the World Bank's indicator page (the source)",
                 publisher="World Bank (World Development Indicators)",
                 last_updated=updated,
                 source_id=sid,
@@ -384,7 +393,6 @@ def build_indicators(raw: Path, country_codes: set[str]):
         m = m.rename(columns={"Country Code": "iso3"})
         m["indicator_code"] = code
         longs.append(m)
-    import json
 
     for fname, (code, name, unit, publisher, sid, dp) in DATAHUB_FILES.items():
         updated = json.loads((raw / dp).read_text(encoding="utf-8"))["last_updated"]
@@ -396,7 +404,7 @@ def build_indicators(raw: Path, country_codes: set[str]):
                 name=name,
                 unit=unit,
                 definition=f"{name}. World Bank series {code} as republished by DataHub; "
-                f"definition at https://data.worldbank.org/indicator/{code}",
+                "definition on the World Bank's indicator page",
                 publisher=publisher,
                 last_updated=updated,
                 source_id=sid,
@@ -440,6 +448,42 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
     print(f"wrote {path} ({len(out)} rows)")
 
 
+def refresh_descriptor(out: Path) -> None:
+    """Rewrite each resource's ``sources`` list and ``x-as-of`` in datapackage.json from the
+    source rows its tables cite: x-as-of is the newest ``published`` date among them, so it
+    is never set by hand (the package check reports it when it falls behind)."""
+    sys.path.insert(0, str(ROOT))
+    from dashboard.datasets.audit import SOURCES, cited_source_ids, newest_cited_date
+    from dashboard.datasets.loader import load_package
+
+    package = load_package(out, use_cache=False)
+    if package.spec is None:
+        raise SystemExit(f"{out / 'datapackage.json'} cannot be read")
+    sources = package.table(SOURCES).set_index("source_id")
+    descriptor_path = out / "datapackage.json"
+    descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
+    for raw in descriptor["resources"]:
+        name = raw["name"]
+        newest = newest_cited_date(package.tables, package.spec, name)
+        if newest is not None:
+            raw["x-as-of"] = newest.date().isoformat()
+        ids = cited_source_ids(package.tables, package.spec, name) & set(sources.index)
+        if ids:
+            listed = [
+                {
+                    "title": f"{sources.at[i, 'publisher']}: {sources.at[i, 'title']}",
+                    "path": sources.at[i, "url"],
+                }
+                for i in ids
+            ]
+            raw["sources"] = sorted(listed, key=lambda s: (s["title"].casefold(), s["path"]))
+    dates = [r["x-as-of"] for r in descriptor["resources"] if r.get("x-as-of")]
+    descriptor["x-as-of"] = max(dates)
+    text = json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
+    descriptor_path.write_text(text, encoding="utf-8")
+    print(f"wrote {descriptor_path} (sources and x-as-of of every resource)")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -447,7 +491,15 @@ def main(argv=None) -> int:
     ap.add_argument("--raw", type=Path, default=Path("/work/shared/data/raw"))
     ap.add_argument("--events", type=Path, default=Path("/work/shared/reference/events.csv"))
     ap.add_argument("--out", type=Path, default=ROOT / "data")
+    ap.add_argument(
+        "--descriptor",
+        action="store_true",
+        help="only refresh the sources lists and x-as-of dates of datapackage.json",
+    )
     a = ap.parse_args(argv)
+    if a.descriptor:
+        refresh_descriptor(a.out)
+        return 0
 
     partners = set(pd.read_csv(a.events, dtype=str)["partner_iso3"].dropna())
     # World Bank aggregate codes appearing in the wb_*.csv files. An aggregate is a code that
@@ -468,7 +520,8 @@ def main(argv=None) -> int:
     sources = set(pd.read_csv(a.out / "sources.csv", dtype=str)["source_id"])
     used = (
         set(countries["source_id"])
-        | set(countries["horizon_source_id"]) - {""}
+        | set(countries["horizon_source_id"])
+        | set(countries["classification_source_id"])
         | set(catalogue["source_id"])
     )
     missing = used - sources - {""}
@@ -478,6 +531,7 @@ def main(argv=None) -> int:
     write_csv(countries, a.out / "countries.csv")
     write_csv(catalogue, a.out / "indicator_catalogue.csv")
     write_csv(indicators, a.out / "indicators.csv")
+    refresh_descriptor(a.out)
     return 0
 
 
