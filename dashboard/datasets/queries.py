@@ -21,6 +21,19 @@ STATUS_LABELS = {
     "done": "Done",
     "dropped": "Dropped",
 }
+INFERRED = "inferred"
+
+
+def status_text(actions: pd.DataFrame) -> pd.Series:
+    """Each action's status in words, marked "(inferred)" where the curators inferred it
+    rather than a source reporting it, so an inference is never shown as a fact."""
+    label = actions["status"].map(STATUS_LABELS).fillna(actions["status"]).astype("string")
+    if "status_basis" not in actions:
+        return label
+    inferred = (actions["status_basis"] == INFERRED).fillna(False).astype(bool)
+    return label.where(~inferred, label + " (inferred)")
+
+
 # An open commitment older than this is "long pending" even without a due date.
 LONG_PENDING_DAYS = 180
 REACHABLE_ELIGIBILITY = ("eligible_by_rule", "limited")

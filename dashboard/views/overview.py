@@ -13,6 +13,7 @@ from dashboard.datasets.queries import (
     meetings_view,
     partners_view,
     reachable_programmes,
+    status_text,
 )
 from dashboard.ui import (
     as_of_for,
@@ -169,7 +170,7 @@ with col_oldest:
                     "Raised": oldest["raised"].dt.date,
                     "Partner": oldest["partner"],
                     "Action": oldest["description"],
-                    "Status": oldest["status"],
+                    "Status": status_text(oldest),
                     "Age (days)": oldest["age_days"],
                     "Overdue": oldest["overdue"],
                 }
