@@ -41,8 +41,7 @@ def cited_source_ids(tables: dict[str, pd.DataFrame], spec: PackageSpec, name: s
         frame = tables.get(name)
         if frame is None:
             return set()
-        values = pd.concat([frame[c] for c in own], ignore_index=True).dropna()
-        return {str(v) for v in values.unique() if str(v)}
+        return {str(v) for c in own for v in frame[c].dropna().unique() if str(v)}
     cited: set[str] = set()
     for fk in resource.foreign_keys:
         target = fk.resource or name
@@ -59,13 +58,10 @@ def newest_cited_date(
     sources = tables.get(SOURCES)
     if sources is None or sources.empty:
         return None
-    if name == SOURCES:
-        dates = sources["published"]
-    else:
-        ids = cited_source_ids(tables, spec, name)
-        dates = sources.loc[sources["source_id"].isin(ids), "published"]
-    dates = pd.to_datetime(dates, errors="coerce").dropna()
-    return None if dates.empty else dates.max()
+    published = sources.set_index("source_id")["published"].dropna()
+    if name != SOURCES:
+        published = published[published.index.isin(cited_source_ids(tables, spec, name))]
+    return None if published.empty else pd.Timestamp(published.max())
 
 
 def audit_package(package: LoadedPackage) -> list[Problem]:
@@ -116,7 +112,9 @@ def _budgets_add_up(package: LoadedPackage) -> list[Problem]:
 
 
 def _text_columns(resource: Resource) -> list[str]:
-    ids = set(source_columns(resource))
+    """Free-text columns: strings that are neither keys nor references (ids hold no URL or
+    citation, and skipping them keeps the check cheap on the long indicator table)."""
+    ids = set(resource.primary_key) | {c for fk in resource.foreign_keys for c in fk.fields}
     return [f.name for f in resource.fields if f.type == "string" and f.name not in ids]
 
 
