@@ -130,7 +130,8 @@ def test_brief_lists_every_source_with_publisher_title_and_date(
         "of Science Diplomacy: Pakistan Deepens Tech Links with Romania (published 2025-08-09)"
     ) in text
     assert (
-        "DiploFoundation (dig.watch) — Council of the EU approves Digital Europe Programme " in text
+        "EUR-Lex (Publications Office of the EU) — Regulation (EU) 2021/694 establishing the "
+        "Digital Europe Programme — consolidated text" in text
     )
     assert "(undated; accessed 2026-11-28)" in text
 

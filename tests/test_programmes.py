@@ -69,15 +69,16 @@ def test_parts_adding_up_to_more_are_drawn_as_remainders_and_named() -> None:
     ]
 
 
-def test_real_data_digital_europe_objectives_exceed_the_programme(package) -> None:
+def test_real_data_parts_add_up_within_every_programme(package) -> None:
     tree = programmes_view(package, Filters())
     values, branchvalues, mismatches = budget_layout(tree)
-    assert branchvalues == "remainder"
-    assert [m.programme_id for m in mismatches] == ["digital-europe"]
-    drawn = dict(zip(tree["programme_id"], values, strict=True))
-    # Horizon Europe's pillars add up exactly: it adds nothing on top of them.
-    assert drawn["horizon-europe"] == 0.0
-    assert drawn["he-erc"] == 16000.0
+    assert mismatches == []
+    assert branchvalues == "total"
+    budgets = dict(zip(tree["programme_id"], tree["budget_eur_m"], strict=True))
+    # Digital Europe's six objectives are the amounts of Article 9(2) as amended in 2023.
+    objectives = tree.loc[tree["parent_id"] == "digital-europe", "budget_eur_m"]
+    assert len(objectives) == 6
+    assert objectives.sum() == pytest.approx(budgets["digital-europe"]) == 8168.0
 
 
 def test_a_programme_filter_keeps_its_parents_and_parts(package) -> None:
@@ -118,9 +119,9 @@ def test_treemap_hover_shows_budget_unit_period_and_source(package) -> None:
     fig = budget_treemap(tree, values, branchvalues, title="Budgets", notes={"digital-europe": "N"})
     trace = fig.data[0]
     assert list(trace.ids) == list(tree["programme_id"])
-    assert trace.branchvalues == "remainder"
+    assert trace.branchvalues == "total"
     row = trace.customdata[list(trace.ids).index("he-erc")]
-    assert row[1] == "€16.0 bn" and row[2] == "2021–2027" and row[3]
+    assert row[1] == "about €16.0 bn" and row[2] == "2021–2027" and row[3]
     assert "EUR m" in trace.hovertemplate and "Source" in trace.hovertemplate
     assert trace.customdata[list(trace.ids).index("horizon-europe")][1] == "about €95.5 bn"
     assert trace.customdata[list(trace.ids).index("digital-europe")][4] == "<br>N"
@@ -131,7 +132,7 @@ def test_default_view_shows_every_programme_and_the_recorded_eligibility() -> No
     text = page_text(at)
     assert "Horizon Europe" in text and "Eligible by rule" in text
     assert "Not confirmed" in text and "Limited" in text
-    assert "more than its recorded budget" in text
+    assert "more than its recorded budget" not in text
     assert {"horizon-europe", "digital-europe", "erasmus-plus"} <= treemap_ids(at)
 
 

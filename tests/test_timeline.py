@@ -185,11 +185,16 @@ def _assert_romania_details(at) -> None:
     assert [b.proto.url for b in at.link_button] == ["https://pid.gov.pk/site/press_detail/29982"]
     actions = next(df.value for df in at.dataframe if "Action" in df.value.columns)
     assert len(actions) == 3
-    assert sorted(actions["Status"]) == ["Done", "Proposed", "Proposed"]
+    # The forum's "done" is the curators' inference, and reads so.
+    assert sorted(actions["Status"]) == ["Done (inferred)", "Proposed", "Proposed"]
     text = page_text(at)
     for label in ("Date", "Place", "Pakistan side", "Romania side", "Areas discussed", "Outcomes"):
         assert f"**{label}:**" in text
     assert "reported date" in text
+    # The other reports of the meeting are source rows, each with what it supports.
+    assert "**Also reported by**" in text
+    assert "Daily Times" in text and "On Saturday" in text
+    assert "UrduPoint" in text and "reported on 2025-08-08" in text
 
 
 def test_event_in_the_url_opens_its_details() -> None:

@@ -272,7 +272,6 @@ def _meetings(
             "lead_scope_detail": "",
             "outcomes": "Synthetic outcome text for the scale benchmark.",
             "source_id": _pick(rng, source_ids, n),
-            "also_sources": "",
             "caveats": "",
         }
     )
@@ -294,6 +293,8 @@ def _followups(
     due = raised + pd.to_timedelta(rng.integers(30, 366, size=n), unit="D")
     as_of = np.where(is_closed, closed, raised + pd.to_timedelta(rng.integers(0, 400, n), "D"))
     resolved = _sometimes_blank(rng, _pick(rng, meetings["meeting_id"].to_numpy(), n), 0.9)
+    basis = _pick(rng, _enum(spec, "followups", "status_basis"), n)
+    inferred = basis == "inferred"  # an inferred status names its evidence and says why
     return pd.DataFrame(
         {
             "action_id": [f"fu-{i:06d}" for i in range(n)],
@@ -308,11 +309,15 @@ def _followups(
             "due": _sometimes_blank(rng, _iso(pd.Series(due)), 0.4),
             "closed": np.where(is_closed, _iso(pd.Series(closed)), ""),
             "status_as_of": _iso(pd.Series(pd.to_datetime(as_of))),
-            "status_source_id": _sometimes_blank(rng, _pick(rng, source_ids, n), 0.5),
-            "status_basis": _pick(rng, _enum(spec, "followups", "status_basis"), n),
+            "status_source_id": np.where(
+                inferred,
+                _pick(rng, source_ids, n),
+                _sometimes_blank(rng, _pick(rng, source_ids, n), 0.5),
+            ),
+            "status_basis": basis,
             "resolved_by_meeting_id": np.where(status == "done", resolved, ""),
             "source_id": _pick(rng, source_ids, n),
-            "note": "",
+            "note": np.where(inferred, "Synthetic: status inferred for the benchmark", ""),
         }
     )
 
@@ -379,13 +384,22 @@ def _link_tables(
     area_ids: np.ndarray,
     programme_ids: np.ndarray,
     meeting_ids: np.ndarray,
+    main_source_ids: np.ndarray,
     source_ids: np.ndarray,
     rng: np.random.Generator,
 ) -> dict[str, pd.DataFrame]:
     ca_iso3, ca_area = _unique_pairs(rng, iso3, area_ids, rows["country_areas"])
     pa_prog, pa_area = _unique_pairs(rng, programme_ids, area_ids, rows["programme_areas"])
     ma_meeting, ma_area = _unique_pairs(rng, meeting_ids, area_ids, rows["meeting_areas"])
-    ms_meeting, ms_source = _unique_pairs(rng, meeting_ids, source_ids, rows["meeting_sources"])
+    # Every meeting's main source is listed, then other sources up to the planned rows.
+    extra = rows["meeting_sources"] - len(meeting_ids)
+    drawn_meeting, drawn_source = _unique_pairs(
+        rng, meeting_ids, source_ids, max(0, extra) + len(meeting_ids)
+    )
+    main = set(zip(meeting_ids, main_source_ids, strict=True))
+    other = [pair not in main for pair in zip(drawn_meeting, drawn_source, strict=True)]
+    ms_meeting = np.concatenate([meeting_ids, drawn_meeting[other][: max(0, extra)]])
+    ms_source = np.concatenate([main_source_ids, drawn_source[other][: max(0, extra)]])
     return {
         "country_areas": pd.DataFrame(
             {
@@ -468,6 +482,7 @@ def generate(
             area_ids,
             tables["programmes"]["programme_id"].to_numpy(),
             tables["meetings"]["meeting_id"].to_numpy(),
+            tables["meetings"]["source_id"].to_numpy(),
             source_ids,
             rng,
         )
@@ -476,7 +491,9 @@ def generate(
         rows["followups"], spec, tables["meetings"], area_ids, source_ids, rng
     )
 
+    newest_source = str(tables["sources"]["published"].replace("", None).dropna().max())
     for res in spec["resources"]:
+        res["x-as-of"] = max(res.get("x-as-of", ""), newest_source)
         columns = [f["name"] for f in res["schema"]["fields"]]
         frame = tables[res["name"]][columns]
         frame.to_csv(out / res["path"], index=False, lineterminator="\n", encoding="utf-8")

@@ -10,7 +10,12 @@ import plotly.graph_objects as go
 
 from dashboard.charts.memo import cached_figure
 from dashboard.charts.theme import MUTED, PALETTE, apply_theme
-from dashboard.datasets.queries import LONG_PENDING_DAYS, STATUS_LABELS, STATUS_ORDER
+from dashboard.datasets.queries import (
+    LONG_PENDING_DAYS,
+    STATUS_LABELS,
+    STATUS_ORDER,
+    status_text,
+)
 
 STATUS_COLOURS = {
     "proposed": PALETTE[1],
@@ -51,7 +56,7 @@ def actions_table(actions: pd.DataFrame, area_names: dict[str, str]) -> pd.DataF
             "Area": [
                 area_names.get(a, a) if isinstance(a, str) else "" for a in actions["area_id"]
             ],
-            "Status": actions["status"].map(STATUS_LABELS).fillna(actions["status"]).to_numpy(),
+            "Status": status_text(actions).to_numpy(),
             "Flag": [
                 flag_text(bool(o), bool(p))
                 for o, p in zip(actions["overdue"], actions["long_pending"], strict=True)

@@ -63,3 +63,17 @@ def resource_as_of(package: LoadedPackage, *names: str) -> str:
     """The newest "as of" date among the named tables."""
     dates = [res.as_of for n in names if (res := package.resource(n)) is not None and res.as_of]
     return max(dates) if dates else ""
+
+
+@per_package
+def meeting_sources_table(package: LoadedPackage, meeting_id: str) -> pd.DataFrame:
+    """Every source of a meeting (main one first) with what each supports."""
+    if not package.has("meeting_sources"):
+        return pd.DataFrame(columns=[*SOURCE_COLUMNS, "supports"])
+    links = package.table("meeting_sources")
+    links = links[links["meeting_id"] == meeting_id]
+    main = package.table("meetings").set_index("meeting_id")["source_id"].get(meeting_id)
+    ordered = sorted(links["source_id"], key=lambda sid: (sid != main, sid))
+    supports = dict(zip(links["source_id"], links["supports"], strict=True))
+    table = _sources_table(package, tuple(ordered))
+    return table.assign(supports=table["source_id"].map(supports))

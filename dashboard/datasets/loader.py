@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dashboard.datasets.audit import audit_package
 from dashboard.datasets.package import (
     DESCRIPTOR_NAME,
     PackageSpec,
@@ -292,4 +293,5 @@ def load_package(data_dir: Path | str | None = None, use_cache: bool = True) -> 
         package.lines[res.name] = frame[LINE_COLUMN].to_numpy(dtype="int64")
         package.tables[res.name] = frame.drop(columns=LINE_COLUMN)
     _check_foreign_keys(package)
+    package.problems.extend(audit_package(package))
     return package

@@ -21,6 +21,19 @@ STATUS_LABELS = {
     "done": "Done",
     "dropped": "Dropped",
 }
+INFERRED = "inferred"
+
+
+def status_text(actions: pd.DataFrame) -> pd.Series:
+    """Each action's status in words, marked "(inferred)" where the curators inferred it
+    rather than a source reporting it, so an inference is never shown as a fact."""
+    label = actions["status"].map(STATUS_LABELS).fillna(actions["status"]).astype("string")
+    if "status_basis" not in actions:
+        return label
+    inferred = (actions["status_basis"] == INFERRED).fillna(False).astype(bool)
+    return label.where(~inferred, label + " (inferred)")
+
+
 # An open commitment older than this is "long pending" even without a due date.
 LONG_PENDING_DAYS = 180
 REACHABLE_ELIGIBILITY = ("eligible_by_rule", "limited")
@@ -88,12 +101,22 @@ def followups_view(package: LoadedPackage, filters: Filters, today: date) -> pd.
 
 
 def status_counts(followups: pd.DataFrame) -> pd.DataFrame:
-    """Number of actions per status, every status listed (zero where none), in workflow order."""
+    """Number of actions per status, every status listed (zero where none), in workflow order.
+    A label says how many of its actions have an inferred status, e.g. "Done (2 inferred)"."""
     counts = followups["status"].value_counts().reindex(list(STATUS_ORDER), fill_value=0)
+    basis = followups.get("status_basis", pd.Series(pd.NA, index=followups.index, dtype="string"))
+    inferred = (
+        followups.loc[(basis == INFERRED).fillna(False).astype(bool), "status"]
+        .value_counts()
+        .reindex(list(STATUS_ORDER), fill_value=0)
+    )
     return pd.DataFrame(
         {
             "status": counts.index,
-            "label": [STATUS_LABELS[s] for s in counts.index],
+            "label": [
+                STATUS_LABELS[s] + (f" ({inferred[s]} inferred)" if inferred[s] else "")
+                for s in counts.index
+            ],
             "actions": counts.to_numpy(),
         }
     )

@@ -25,7 +25,7 @@ from dashboard.charts.country import indicator_trend
 from dashboard.charts.theme import format_value
 from dashboard.datasets.profile import HOME_ISO3, CountryProfile
 from dashboard.datasets.programme_tree import ELIGIBILITY_WORDS
-from dashboard.datasets.queries import STATUS_LABELS
+from dashboard.datasets.queries import status_text
 from dashboard.export.images import charts_missing_note, render_png
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -272,12 +272,14 @@ def _followups(pdf: _BriefPDF, profile: CountryProfile, cite: _SourceNumbers) ->
     rows = [
         (
             _text(f["description"]),
-            STATUS_LABELS.get(_text(f["status"]), _text(f["status"])),
+            _text(status),
             _text(f["raised"]),
             _text(f["age_days"]),
             cite(f["source_id"]),
         )
-        for _, f in profile.open_followups.iterrows()
+        for status, (_, f) in zip(
+            status_text(profile.open_followups), profile.open_followups.iterrows(), strict=True
+        )
     ]
     pdf.grid(("Action", "Status", "Raised", "Age (days)", "Ref."), rows, (106, 20, 22, 20, 12))
 

@@ -20,7 +20,7 @@ INDICATOR_COLUMNS = ["country", "iso3", "year", "value", "unit", "indicator", "s
 TABLE_COLUMNS = {
     "facts": ["statement", "value", "unit", "comparator", "period", "as_of", "source_id"],
     "meetings": ["date", "title", "event_type", "pakistan_lead", "partner_lead", "source_id"],
-    "open_followups": ["description", "status", "raised", "age_days", "source_id"],
+    "open_followups": ["description", "status", "status_basis", "raised", "age_days", "source_id"],
     "programme_access": [
         "name",
         "budget_eur_m",

@@ -12,7 +12,7 @@ from dashboard.datasets.citations import source_line, sources_table
 from dashboard.datasets.filters import to_query
 from dashboard.datasets.profile import HOME_ISO3, KEY_INDICATORS, build_country_profile
 from dashboard.datasets.programme_tree import ELIGIBILITY_WORDS
-from dashboard.datasets.queries import STATUS_LABELS
+from dashboard.datasets.queries import status_text
 from dashboard.export.brief import build_brief
 from dashboard.ui.display import show_chart, show_table
 from dashboard.ui.page import as_of_for, page_setup
@@ -352,7 +352,7 @@ with followups_col:
                 {
                     "Raised": followups["raised"].dt.date,
                     "Action": followups["description"],
-                    "Status": followups["status"].map(STATUS_LABELS),
+                    "Status": status_text(followups),
                     "Age (days)": followups["age_days"],
                     "Due": followups["due"].dt.date,
                     "Overdue": followups["overdue"],

@@ -13,6 +13,7 @@ from dashboard.datasets.queries import (
     meetings_view,
     partners_view,
     reachable_programmes,
+    status_text,
 )
 from dashboard.ui.display import show_chart, show_table
 from dashboard.ui.page import as_of_for, page_setup
@@ -165,7 +166,7 @@ with col_oldest:
                     "Raised": oldest["raised"].dt.date,
                     "Partner": oldest["partner"],
                     "Action": oldest["description"],
-                    "Status": oldest["status"],
+                    "Status": status_text(oldest),
                     "Age (days)": oldest["age_days"],
                     "Overdue": oldest["overdue"],
                 }

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard.charts.followups import actions_table
 from dashboard.charts.timeline import EVENT_LABELS, date_text, timeline_figure
-from dashboard.datasets.citations import sources_table
+from dashboard.datasets.citations import meeting_sources_table, sources_table
 from dashboard.datasets.filters import Filters
 from dashboard.datasets.queries import followups_view, meetings_view
 from dashboard.ui.display import show_chart, show_table
@@ -151,8 +151,17 @@ def show_event(ctx: PageContext, meeting_id: str, on_chart: bool) -> None:
             if url.startswith(("https://", "http://")):
                 st.link_button("Open the source document", url, icon=":material/open_in_new:")
                 st.caption(plain(url))
-        if isinstance(event["also_sources"], str):
-            _field("Also reported by", event["also_sources"])
+        others = meeting_sources_table(package, meeting_id)
+        others = others[others["source_id"] != event["source_id"]]
+        if not others.empty:
+            st.markdown("**Also reported by**")
+            for doc in others.itertuples():
+                published = f" ({doc.published:%Y-%m-%d})" if not pd.isna(doc.published) else ""
+                supports = f" — {doc.supports}" if isinstance(doc.supports, str) else ""
+                st.markdown(
+                    f"- {plain(doc.publisher)}: *{plain(doc.title)}*{plain(published)}"
+                    f"{plain(supports)}  \n  {plain(str(doc.url))}"
+                )
 
 
 ctx = page_setup(

@@ -1,0 +1,259 @@
+"""Cross-table checks: the rules of the data package that no single table's schema can state.
+
+Run by the loader after its foreign-key pass, so ``python -m dashboard.datasets check``, the
+Sources page and the tests report the same problems. Each check returns Problem objects like
+validate.py's; none removes a row (the tables stay usable, the problem is shown).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from dashboard.datasets.package import DESCRIPTOR_NAME, PackageSpec, Resource
+from dashboard.datasets.validate import Problem
+
+if TYPE_CHECKING:
+    from dashboard.datasets.loader import LoadedPackage
+
+SOURCES = "sources"
+URL_PATTERN = re.compile(r"https?://|www\.", re.IGNORECASE)
+# A part may exceed its parent by this much (EUR m) before it is reported: rounding of cents.
+BUDGET_TOLERANCE_EUR_M = 0.001
+
+
+def source_columns(resource: Resource) -> list[str]:
+    """The columns of `resource` that are foreign keys into sources.csv."""
+    return [col for fk in resource.foreign_keys if fk.resource == SOURCES for col in fk.fields]
+
+
+def cited_source_ids(tables: dict[str, pd.DataFrame], spec: PackageSpec, name: str) -> set[str]:
+    """Source ids a resource cites: its own source columns' values or, for a table without
+    any (indicators, meeting_areas), those of the tables its rows point at."""
+    if name == SOURCES:
+        return set()
+    resource = spec.resource(name)
+    own = source_columns(resource)
+    if own:
+        frame = tables.get(name)
+        if frame is None:
+            return set()
+        return {str(v) for c in own for v in frame[c].dropna().unique() if str(v)}
+    cited: set[str] = set()
+    for fk in resource.foreign_keys:
+        target = fk.resource or name
+        if target != name and source_columns(spec.resource(target)):
+            cited |= cited_source_ids(tables, spec, target)
+    return cited
+
+
+def newest_cited_date(
+    tables: dict[str, pd.DataFrame], spec: PackageSpec, name: str
+) -> pd.Timestamp | None:
+    """The newest `published` date among the sources a resource cites (None if none dated).
+    For sources.csv itself: the newest date of any of its rows."""
+    sources = tables.get(SOURCES)
+    if sources is None or sources.empty:
+        return None
+    published = sources.set_index("source_id")["published"].dropna()
+    if name != SOURCES:
+        published = published[published.index.isin(cited_source_ids(tables, spec, name))]
+    return None if published.empty else pd.Timestamp(published.max())
+
+
+def audit_package(package: LoadedPackage) -> list[Problem]:
+    """Every cross-table problem of a loaded package (after its foreign-key pass)."""
+    if package.spec is None:
+        return []
+    problems: list[Problem] = []
+    problems += _budgets_add_up(package)
+    problems += _sources_cited(package)
+    problems += _meeting_sources_complete(package)
+    problems += _no_bare_urls(package)
+    problems += _as_of_not_stale(package)
+    problems += _inferred_status_explained(package)
+    return problems
+
+
+def _line(package: LoadedPackage, name: str, index: int) -> int:
+    return int(package.lines[name][index])
+
+
+def _budgets_add_up(package: LoadedPackage) -> list[Problem]:
+    """A programme's budget is at least the sum of its parts' budgets."""
+    if not package.has("programmes"):
+        return []
+    programmes = package.table("programmes")
+    path = package.resource("programmes").path
+    parts = programmes.dropna(subset=["parent_id", "budget_eur_m"])
+    sums = parts.groupby("parent_id")["budget_eur_m"].sum()
+    problems = []
+    for idx, row in programmes.iterrows():
+        pid, budget = row["programme_id"], row["budget_eur_m"]
+        if pid not in sums.index or pd.isna(budget):
+            continue
+        total = float(sums[pid])
+        if total > float(budget) + BUDGET_TOLERANCE_EUR_M:
+            problems.append(
+                Problem(
+                    path,
+                    _line(package, "programmes", idx),
+                    "budget_eur_m",
+                    f"{budget:g}",
+                    "budget-sum",
+                    f"the parts of '{pid}' add up to EUR {total:,.3f} m, more than its own "
+                    f"budget of EUR {float(budget):,.3f} m",
+                )
+            )
+    return problems
+
+
+def _text_columns(resource: Resource) -> list[str]:
+    """Free-text columns: strings that are neither keys nor references (ids hold no URL or
+    citation, and skipping them keeps the check cheap on the long indicator table)."""
+    ids = set(resource.primary_key) | {c for fk in resource.foreign_keys for c in fk.fields}
+    return [f.name for f in resource.fields if f.type == "string" and f.name not in ids]
+
+
+def _sources_cited(package: LoadedPackage) -> list[Problem]:
+    """Every row of sources.csv is cited: by a source column, or by its id in another
+    table's text (a note naming the source of a figure it quotes)."""
+    if not package.has(SOURCES):
+        return []
+    spec = package.spec
+    assert spec is not None
+    cited: set[str] = set()
+    mentioned_text: list[pd.Series] = []
+    for res in spec.resources:
+        if res.name == SOURCES or not package.has(res.name):
+            continue
+        cited |= cited_source_ids(package.tables, spec, res.name) if source_columns(res) else set()
+        frame = package.table(res.name)
+        mentioned_text += [frame[c].dropna() for c in _text_columns(res) if c in frame]
+    sources = package.table(SOURCES)
+    uncited = ~sources["source_id"].isin(cited)
+    if uncited.any() and mentioned_text:
+        text = "\n".join(pd.concat(mentioned_text, ignore_index=True).astype(str).unique())
+        tokens = set(re.findall(r"[a-z0-9][a-z0-9_-]*", text))
+        uncited &= ~sources["source_id"].isin(tokens)
+    path = package.resource(SOURCES).path
+    return [
+        Problem(
+            path,
+            _line(package, SOURCES, idx),
+            "source_id",
+            str(sources.at[idx, "source_id"]),
+            "uncited-source",
+            f"source '{sources.at[idx, 'source_id']}' is cited by no row of any table: cite it "
+            "where its fact is shown, or remove it",
+        )
+        for idx in np.flatnonzero(uncited.to_numpy(dtype=bool))
+    ]
+
+
+def _meeting_sources_complete(package: LoadedPackage) -> list[Problem]:
+    """Each meeting's main source is one of the sources meeting_sources lists for it."""
+    if not (package.has("meetings") and package.has("meeting_sources")):
+        return []
+    meetings = package.table("meetings")
+    links = package.table("meeting_sources")
+    listed = set(zip(links["meeting_id"], links["source_id"], strict=True))
+    path = package.resource("meetings").path
+    return [
+        Problem(
+            path,
+            _line(package, "meetings", idx),
+            "source_id",
+            str(row["source_id"]),
+            "meeting-source-listed",
+            f"the main source of meeting '{row['meeting_id']}' is not listed in "
+            "meeting_sources.csv",
+        )
+        for idx, row in meetings.iterrows()
+        if (row["meeting_id"], row["source_id"]) not in listed
+    ]
+
+
+def _no_bare_urls(package: LoadedPackage) -> list[Problem]:
+    """No URL in a text field: a document is a row of sources.csv, cited by its id.
+    (sources.csv itself is where URLs belong.)"""
+    spec = package.spec
+    assert spec is not None
+    problems = []
+    for res in spec.resources:
+        if res.name == SOURCES or not package.has(res.name):
+            continue
+        frame = package.table(res.name)
+        for col in _text_columns(res):
+            values = frame[col]
+            hits = values.str.contains(URL_PATTERN, na=False).to_numpy(dtype=bool)
+            for idx in np.flatnonzero(hits):
+                problems.append(
+                    Problem(
+                        res.path,
+                        _line(package, res.name, idx),
+                        col,
+                        str(values.iat[idx]),
+                        "bare-url",
+                        "a URL in a text field: make the document a row of sources.csv and "
+                        "cite its source_id instead",
+                    )
+                )
+    return problems
+
+
+def _as_of_not_stale(package: LoadedPackage) -> list[Problem]:
+    """A resource's x-as-of is not older than the newest source its rows cite."""
+    spec = package.spec
+    assert spec is not None
+    problems = []
+    for res in spec.resources:
+        if not package.has(res.name):
+            continue
+        newest = newest_cited_date(package.tables, spec, res.name)
+        if newest is None:
+            continue
+        as_of = pd.to_datetime(res.as_of, format="%Y-%m-%d", errors="coerce")
+        if pd.isna(as_of) or as_of < newest:
+            problems.append(
+                Problem(
+                    DESCRIPTOR_NAME,
+                    None,
+                    f"{res.name}.x-as-of",
+                    res.as_of,
+                    "stale-as-of",
+                    f"'{res.name}' is dated {res.as_of or '(none)'} but cites a source published "
+                    f"{newest.date().isoformat()}: run tools/curate_from_shared.py --descriptor",
+                )
+            )
+    return problems
+
+
+def _inferred_status_explained(package: LoadedPackage) -> list[Problem]:
+    """A status the curators inferred says so and why: a note, and a source for the evidence."""
+    if not package.has("followups"):
+        return []
+    followups = package.table("followups")
+    path = package.resource("followups").path
+    inferred = followups["status_basis"] == "inferred"
+    problems = []
+    for column, missing in (
+        ("note", followups["note"].fillna("").str.strip() == ""),
+        ("status_source_id", followups["status_source_id"].isna()),
+    ):
+        for idx in np.flatnonzero((inferred & missing).to_numpy(dtype=bool)):
+            problems.append(
+                Problem(
+                    path,
+                    _line(package, "followups", idx),
+                    column,
+                    None,
+                    "inferred-status",
+                    f"follow-up '{followups.at[idx, 'action_id']}' has an inferred status: "
+                    f"its {column} must say what the inference rests on",
+                )
+            )
+    return problems
