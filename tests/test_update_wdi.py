@@ -217,6 +217,9 @@ def test_a_series_until_now_from_datahub_is_cited_to_wdi_after_an_update(
     assert f"https://data.worldbank.org/indicator/{gdp}" in listed
     assert "https://github.com/datasets/gdp" not in listed
     assert "https://github.com/datasets/population" in listed
+    # DataHub's GDP row is cited by nothing any more: removed, and the report says so.
+    assert "datahub-gdp" not in set(package.table("sources")["source_id"])
+    assert "source rows no longer cited, removed: datahub-gdp" in out
 
 
 def test_a_folder_updates_every_indicator_in_it(

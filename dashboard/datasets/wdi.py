@@ -41,6 +41,8 @@ WDI_PUBLISHER = "World Bank (World Development Indicators)"
 WDI_LICENCE = "CC BY 4.0"
 LARGEST_REVISIONS = 5
 YEAR_PATTERN = re.compile(r"\d{4}")
+# A web address inside metadata text (removed: the package keeps URLs in sources.csv only).
+_URL_IN_TEXT = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 # Annotations inside a WDI series name's last brackets that say how, not in what, it is measured.
 NOT_A_UNIT = {"BoP"}
 
@@ -342,6 +344,7 @@ class UpdatePlan:
     contents: dict[str, bytes]  # file name in data_dir -> new bytes, in the order to write
     changes: list[IndicatorChange]
     problems: list[Problem]
+    removed_sources: list[str] = field(default_factory=list)  # rows no table cites any more
 
     @property
     def ok(self) -> bool:
@@ -488,16 +491,14 @@ def _catalogue_entry(entry: dict[str, str], download: WdiDownload) -> None:
     code = download.table.code
     meta = download.metadata
     name = meta.name if meta and meta.name else download.table.name
+    # The indicator page's URL lives in the series' sources row; a text field carries none
+    # (the package's audit refuses bare URLs in text).
+    page_note = "full definition and methodology on the World Bank's indicator page (the source)"
     if meta and meta.source_note:
-        definition = (
-            f"{meta.source_note} (World Bank World Development Indicators series {code}; "
-            f"{indicator_url(code)})"
-        )
+        note = _URL_IN_TEXT.sub("(link on the indicator page)", meta.source_note)
+        definition = f"{note} (World Bank World Development Indicators series {code}; {page_note})"
     else:
-        definition = (
-            f"{name}. World Bank World Development Indicators series {code}; full definition "
-            f"and methodology at {indicator_url(code)}"
-        )
+        definition = f"{name}. World Bank World Development Indicators series {code}; {page_note}"
     publisher = WDI_PUBLISHER
     if meta and meta.source_organization:
         publisher += f"; original source: {meta.source_organization}"
@@ -652,21 +653,35 @@ def plan_update(data_dir: Path, sources: Sequence[Path], today: date) -> UpdateP
     newest = max(change.new_last_updated for change in changes)
     _update_descriptor(descriptor, catalogue_table.records(), catalogue, sources_rows, newest)
 
-    # In writing order: sources first, the descriptor last, so that a reader between two
-    # renames still finds every reference it follows.
-    candidates = {
-        path_of["sources"]: sources_table.to_bytes(sources_rows),
-        path_of["indicator_catalogue"]: catalogue_table.to_bytes(catalogue),
-        path_of["indicators"]: indicators,
-        DESCRIPTOR_NAME: (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode(),
+    def candidates_for(source_rows: list[dict[str, str]]) -> dict[str, bytes]:
+        # In writing order: sources first, the descriptor last, so that a reader between two
+        # renames still finds every reference it follows.
+        return {
+            path_of["sources"]: sources_table.to_bytes(source_rows),
+            path_of["indicator_catalogue"]: catalogue_table.to_bytes(catalogue),
+            path_of["indicators"]: indicators,
+            DESCRIPTOR_NAME: (json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n").encode(),
+        }
+
+    candidates = candidates_for(sources_rows)
+    found = _validate(data_dir, candidates, origins, path_of["indicators"])
+    # A source only the catalogue cited (e.g. DataHub's GDP, now from WDI) is cited by nothing
+    # after the switch: its row goes too, and the report says so.
+    released = {e.get("source_id") for e in catalogue_table.records()} - {
+        e.get("source_id") for e in catalogue
     }
-    problems.extend(_validate(data_dir, candidates, origins, path_of["indicators"]))
+    orphaned = {p.value for p in found if p.rule == "uncited-source"} & released
+    if orphaned:
+        sources_rows = [row for row in sources_rows if row.get("source_id") not in orphaned]
+        candidates = candidates_for(sources_rows)
+        found = _validate(data_dir, candidates, origins, path_of["indicators"])
+    problems.extend(found)
     contents = {
         name: content
         for name, content in candidates.items()
         if not (data_dir / name).is_file() or (data_dir / name).read_bytes() != content
     }
-    return UpdatePlan(data_dir, contents, changes, problems)
+    return UpdatePlan(data_dir, contents, changes, problems, sorted(orphaned))
 
 
 def _validate(
@@ -766,6 +781,8 @@ def format_report(plan: UpdatePlan) -> str:
         for rev in change.largest:
             pct = "from 0" if math.isinf(rev.relative_change) else f"{rev.relative_change:+.1%}"
             lines.append(f"    {rev.iso3} {rev.year}: {rev.old} -> {rev.new} ({pct})")
+    if plan.removed_sources:
+        lines.append(f"source rows no longer cited, removed: {', '.join(plan.removed_sources)}")
     if plan.changes:
         lines.append(
             f"files the update changes: {', '.join(plan.contents) or 'none (already up to date)'}"
