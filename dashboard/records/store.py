@@ -28,9 +28,10 @@ from dashboard.datasets.package import Resource
 from dashboard.datasets.validate import ERROR, Problem, empty_frame, parse_table
 from dashboard.records.access import Identity, Role
 from dashboard.records.database import (
+    begin_write,
     database_url,
     describe,
-    lock_for_upgrade,
+    lock_writes,
     make_engine,
     run_migrations,
 )
@@ -160,8 +161,9 @@ class RecordsStore:
     def _writing(self) -> Iterator[Connection]:
         """One write transaction (SQLite: the write lock taken at BEGIN); bumps the revision."""
         with self.engine.connect() as conn:
-            conn.execution_options(records_write=True)
+            begin_write(conn)
             with conn.begin():
+                lock_writes(conn)
                 yield conn
                 conn.execute(update(REVISION).values(value=REVISION.c.value + 1))
 
@@ -187,9 +189,9 @@ class RecordsStore:
         """Create or migrate the schema and (unless `seed` is False) add rows from data/ whose
         ids the database lacks, in one transaction. Safe to run by several processes at once."""
         with self.engine.connect() as conn:
-            conn.execution_options(records_write=True)
+            begin_write(conn)
             with conn.begin():
-                lock_for_upgrade(conn)
+                lock_writes(conn)
                 run_migrations(conn)
                 report = self._seed(conn) if seed else SeedReport({})
                 if report.total:
