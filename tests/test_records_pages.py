@@ -10,7 +10,7 @@ import pytest
 
 from dashboard.records import Identity, RecordsStore, Role
 from tests.conftest import DATA_DIR
-from tests.helpers import run_app
+from tests.helpers import page_text, run_app
 
 EDITOR = Identity("editor@most.gov.pk", Role.EDITOR)
 ADMIN = Identity("it.admin@most.gov.pk", Role.ADMIN)
@@ -59,3 +59,17 @@ def test_withdrawn_meeting_and_its_followups_leave_the_pages(store: RecordsStore
     table = followups_table(at)
     assert len(table) == before - romania
     assert not table["Action"].str.startswith("Memorandum of Understanding between").any()
+
+
+def test_unreachable_database_shows_the_csv_records_with_a_notice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Nothing listens on port 9 of the loopback interface.
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+    at = run_app("views/followups.py")
+    assert not at.exception
+    assert len(followups_table(at)) == 28  # the follow-ups in data/
+    assert "The data has 1 problem(s)" in page_text(at)
+    at = run_app("views/sources.py")
+    problems = next(df.value for df in at.dataframe if "What is wrong" in df.value.columns)
+    assert problems["What is wrong"].str.contains("records database cannot be reached").any()

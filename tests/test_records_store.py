@@ -263,7 +263,11 @@ def test_several_problems_are_reported_at_once(store: RecordsStore) -> None:
     assert {"date", "partner_iso3", "title", "area_ids", "source_id"} <= fields
 
 
-@pytest.mark.parametrize("identity", [VIEWER, ANONYMOUS], ids=["viewer", "anonymous"])
+@pytest.mark.parametrize(
+    "identity",
+    [VIEWER, ANONYMOUS, Identity(None, Role.ADMIN)],
+    ids=["viewer", "anonymous", "anonymous-claiming-admin"],
+)
 def test_viewers_and_anonymous_may_not_write(store: RecordsStore, identity: Identity) -> None:
     revision = store.revision()
     version = store.followup(ROMANIA_MOU)["version"]
@@ -406,3 +410,16 @@ def test_eight_concurrent_writers_none_lost(store: RecordsStore) -> None:
     history = store.history("followups", ROMANIA_MOU)
     assert list(history["action"]).count("update") == applied
     assert store.followup(ROMANIA_MOU)["version"] == 1 + applied
+
+
+def test_a_write_through_one_store_is_seen_by_another(records_url: str) -> None:
+    """Two app processes on one database: each has its own store (engine, connections)."""
+    first, second = RecordsStore(records_url, DATA_DIR), RecordsStore(records_url, DATA_DIR)
+    first.upgrade()
+    second.upgrade()
+    revision = second.revision()
+    meeting_id = first.record_meeting(EDITOR, new_meeting(), [], [ROMANIA_SOURCE])
+    assert second.revision() > revision
+    assert meeting_id in set(second.tables()["meetings"]["meeting_id"])
+    first.close()
+    second.close()
