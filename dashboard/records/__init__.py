@@ -55,6 +55,7 @@ from done/dropped.
 
 from dashboard.records.access import ANONYMOUS, AccessRules, Identity, Role
 from dashboard.records.database import database_url
+from dashboard.records.package import with_records
 from dashboard.records.rules import MAX_TEXT, ValidationFailed
 from dashboard.records.store import Conflict, NotAllowed, NotFound, RecordsStore
 
@@ -70,4 +71,5 @@ __all__ = [
     "Role",
     "ValidationFailed",
     "database_url",
+    "with_records",
 ]

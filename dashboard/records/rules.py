@@ -15,7 +15,7 @@ follow-up not raised before its meeting).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -65,7 +65,7 @@ def check_frame(
     problems: list[Problem] = []
     lines = text[LINE_COLUMN]
 
-    def report(mask: pd.Series, column: str, rule: str, message) -> None:  # noqa: ANN001
+    def report(mask: pd.Series, column: str, rule: str, message: Callable[[str], str]) -> None:
         for idx in text.index[mask.fillna(False).to_numpy(dtype=bool)]:
             value = str(text.at[idx, column])
             shown = value if len(value) <= 80 else value[:77] + "…"
