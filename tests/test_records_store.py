@@ -360,6 +360,11 @@ def test_followup_update_rules(store: RecordsStore) -> None:
     with pytest.raises(ValidationFailed) as failed:
         store.update_followup(EDITOR, ROMANIA_MOU, "agreed", date(2025, 8, 1), None, "x", version)
     assert ("status_as_of", "before-raised") in {(p.column, p.rule) for p in failed.value.problems}
+    with pytest.raises(ValidationFailed) as failed:
+        store.update_followup(
+            EDITOR, ROMANIA_MOU, "done", date(2026, 1, 5), ROMANIA_SOURCE, None, version, "inferred"
+        )
+    assert ("note", "required") in {(p.column, p.rule) for p in failed.value.problems}
     # A later status that is not done/dropped leaves the follow-up open.
     version = store.update_followup(
         EDITOR, ROMANIA_MOU, "dropped", date(2026, 1, 5), None, "Talks ended", version

@@ -1058,6 +1058,16 @@ class RecordsStore:
                 problems += check_text(res, "note", note)
             if source_id:
                 problems += self._check_sources(conn, res, "status_source_id", [source_id], set())
+            if typed is not None and typed["status_basis"] == "inferred" and note is None:
+                problems.append(
+                    _problem(
+                        res,
+                        "note",
+                        None,
+                        "required",
+                        "an inferred status needs a note saying what it was inferred from",
+                    )
+                )
             if typed is not None:
                 effective_date = typed["status_as_of"]
                 if effective_date < before["raised"]:
