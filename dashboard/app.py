@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.presentation import run
+from dashboard.ui.account import account_settings, account_sidebar, sign_in_gate
 from dashboard.ui.present import presenting
 from dashboard.ui.sidebar import filter_sidebar
 
@@ -18,6 +19,11 @@ st.set_page_config(
         "About": "S&T Partnerships Dashboard — partner countries, EU programmes, meetings."
     },
 )
+
+# Before anything that reads data: with public_read = false a signed-out visitor gets only
+# a sign-in page, and the page receives nothing else.
+settings = account_settings()
+sign_in_gate(settings)
 
 PAGES = {
     "Briefing": [
@@ -43,5 +49,6 @@ PAGES = {
 }
 
 page = st.navigation(PAGES, position="hidden" if presenting() else "sidebar")
+account_sidebar(settings)
 filter_sidebar(page.url_path)
 run(page)
