@@ -15,7 +15,7 @@ import os
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -268,8 +268,15 @@ def _check_foreign_keys(package: LoadedPackage) -> None:
             package.lines[res.name] = lines[~drop]
 
 
-def load_package(data_dir: Path | str | None = None, use_cache: bool = True) -> LoadedPackage:
-    """Load and validate every table of the package in `data_dir` (default: the bundled data)."""
+def load_package(
+    data_dir: Path | str | None = None,
+    use_cache: bool = True,
+    resources: Iterable[str] | None = None,
+) -> LoadedPackage:
+    """Load and validate every table of the package in `data_dir` (default: the bundled data).
+
+    `resources` limits loading to those tables (references to tables left out are not checked).
+    """
     data_dir = Path(data_dir).resolve() if data_dir else data_dir_from_env()
     try:
         spec = read_package_spec(data_dir)
@@ -281,6 +288,11 @@ def load_package(data_dir: Path | str | None = None, use_cache: bool = True) -> 
         problem = Problem(DESCRIPTOR_NAME, None, None, None, "descriptor", msg)
         return LoadedPackage(data_dir, None, problems=[problem])
 
+    if resources is not None:
+        wanted = set(resources)
+        spec = dataclasses.replace(
+            spec, resources=tuple(r for r in spec.resources if r.name in wanted)
+        )
     package = LoadedPackage(data_dir, spec)
     cache_dir = _cache_dir(data_dir) if use_cache else None
     for res in spec.resources:

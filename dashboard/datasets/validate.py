@@ -9,8 +9,11 @@ reported with file, line, column, value and the rule broken.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from datetime import date, datetime
 
 import pandas as pd
 
@@ -211,6 +214,46 @@ def parse_table(raw: bytes, resource: Resource) -> tuple[pd.DataFrame | None, li
     result = result[keep].reset_index(drop=True)
     result[LINE_COLUMN] = line_numbers[keep].to_numpy(dtype="int64")
     return result, problems
+
+
+def parse_rows(
+    rows: Sequence[Mapping[str, object]], resource: Resource
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Validate records given as dicts (a form, an import) by the same rules as a CSV file.
+
+    Values may be text, dates, booleans, numbers or None (empty). In the result, a problem's
+    ``line`` and the frame's LINE_COLUMN are the row's position in `rows`, counted from 1.
+    """
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(resource.field_names)
+    row_at_line: dict[int, int] = {}
+    line = 2
+    for number, row in enumerate(rows, start=1):
+        cells = [_cell(row.get(name)) for name in resource.field_names]
+        before = out.tell()
+        writer.writerow(cells)
+        row_at_line[line] = number
+        line += out.getvalue()[before:].count("\n")
+    frame, problems = parse_table(out.getvalue().encode("utf-8", "surrogatepass"), resource)
+    if frame is None:  # only when no column was written: cannot happen with field_names
+        frame = empty_frame(resource).assign(**{LINE_COLUMN: pd.Series(dtype="int64")})
+    frame[LINE_COLUMN] = frame[LINE_COLUMN].map(row_at_line).astype("int64")
+    renumbered = [
+        dataclasses.replace(p, line=row_at_line.get(p.line, p.line) if p.line else p.line)
+        for p in problems
+    ]
+    return frame, renumbered
+
+
+def _cell(value: object) -> str:
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
 
 
 def _duplicate_keys(frame: pd.DataFrame, key: tuple[str, ...]) -> dict[int, int]:

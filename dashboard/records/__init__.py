@@ -1,0 +1,73 @@
+"""The records store: meetings, their cooperation areas and sources, follow-ups and their status
+history, and the sources behind them, kept current by staff in a SQL database.
+
+The only code that talks to the database; no Streamlit here (the pages, the command line
+``python -m dashboard.records`` and the tests use it alike).
+
+Setting: ``DASHBOARD_DATABASE_URL`` (a SQLAlchemy URL); default an SQLite file in
+``$XDG_STATE_HOME/st-partnerships-dashboard/`` (see ``database.default_url``).
+
+API (stable; the pages build on it)::
+
+    from dashboard.records import AccessRules, Identity, RecordsStore, Role
+    rules = AccessRules.from_mapping(st.secrets.get("access", {}))
+    me = rules.identity_for(st.user.email if st.user.is_logged_in else None)
+
+    store = RecordsStore()            # or RecordsStore(url, data_dir)
+    store.upgrade()                   # create/migrate the schema and seed from data/ (idempotent)
+    store.revision() -> int           # grows with every write: key caches by it
+    store.tables() -> {name: DataFrame}   # sources, meetings, meeting_areas, meeting_sources,
+                                          # followups; typed as the CSV loader; withdrawn left out
+    store.meeting(id) -> dict         # + version, area_ids, source_ids (main first), withdrawn_*
+    store.followup(id) -> dict        # + version
+    store.record_meeting(me, meeting, area_ids, source_ids, new_sources, followups) -> meeting_id
+    store.correct_meeting(me, meeting_id, changes, area_ids=None, source_ids=None,
+                          expected_version=...) -> new version
+    store.withdraw_meeting(me, meeting_id, reason, expected_version) -> new version   # admin
+    store.restore_meeting(me, meeting_id, reason, expected_version) -> new version    # admin
+    store.update_followup(me, action_id, status, effective, source_id, note,
+                          expected_version, status_basis="reported") -> new version
+    store.add_source(me, source) -> source_id
+    store.import_csv(me, table, raw_bytes) -> rows added
+    store.history(table, key), store.status_history(action_id),
+    store.recent_changes(since=None, limit=200) -> DataFrame
+
+    with_records(package, store) -> LoadedPackage   # the package with the database's records
+
+Errors (nothing is saved when one is raised):
+
+- ``NotAllowed(reason)``: anonymous, or the role is too low (viewer < editor < admin).
+- ``ValidationFailed(problems)``: every problem at once, each a ``dashboard.datasets.Problem``:
+  ``file`` names the table (``meetings.csv``, ``followups.csv``, ``sources.csv``), ``column``
+  the field (``area_ids`` for the areas list), ``line`` the position (from 1) of the follow-up /
+  new source in the lists given (None or 1 for the meeting itself), ``value``, ``rule`` and a
+  ``message`` to show next to the field. ``by_field()`` groups messages by field.
+- ``Conflict(current, changed)``: the record changed since ``expected_version``; ``changed``
+  maps each field changed meanwhile to (your value, their value); ``current`` is the record now.
+- ``NotFound``: no such record (or its meeting is withdrawn).
+
+Rules beyond the package's schema (``rules.py``): text at most 5,000 characters, no NUL; dates
+within 1901..2099; known countries, areas, sources and meetings; new ids unique; a follow-up
+not raised before its meeting; a status change needs a source or a note, takes effect on or
+after the current status date and the date raised, and not after today; ``closed`` follows
+from done/dropped.
+"""
+
+from dashboard.records.access import ANONYMOUS, AccessRules, Identity, Role
+from dashboard.records.database import database_url
+from dashboard.records.rules import MAX_TEXT, ValidationFailed
+from dashboard.records.store import Conflict, NotAllowed, NotFound, RecordsStore
+
+__all__ = [
+    "ANONYMOUS",
+    "MAX_TEXT",
+    "AccessRules",
+    "Conflict",
+    "Identity",
+    "NotAllowed",
+    "NotFound",
+    "RecordsStore",
+    "Role",
+    "ValidationFailed",
+    "database_url",
+]

@@ -1,0 +1,169 @@
+"""The rules every write passes: the package's own validator plus the records' extra rules.
+
+One rule set: a form, an import and the CSV package are all checked by
+``dashboard.datasets.validate`` against ``data/datapackage.json`` (types, required, enums,
+patterns, keys). On top of that, for records only:
+
+- text is at most MAX_TEXT (5,000) characters and holds no NUL character;
+- dates lie within DATE_MIN..DATE_MAX (1901-01-01..2099-12-31);
+- references to the curated tables in ``data/`` (countries, cooperation areas) name a known row.
+
+The store adds the rules that need the database (duplicate ids, known sources and meetings, a
+follow-up not raised before its meeting).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from dashboard.datasets.package import Resource
+from dashboard.datasets.validate import ERROR, LINE_COLUMN, Problem, parse_rows
+from dashboard.records.models import RECORD_TABLES
+
+MAX_TEXT = 5_000
+DATE_MIN = date(1901, 1, 1)
+DATE_MAX = date(2099, 12, 31)
+
+
+class ValidationFailed(ValueError):
+    """Nothing was saved: `problems` says what is wrong, field by field (``column``)."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(p.describe() for p in self.problems))
+
+    def by_field(self) -> dict[str, list[str]]:
+        """Messages per field name, for showing next to each form field."""
+        found: dict[str, list[str]] = {}
+        for problem in self.problems:
+            found.setdefault(problem.column or "", []).append(problem.message)
+        return found
+
+
+def as_text(resource: Resource) -> Resource:
+    """`resource` with every field plain optional text: parsing with it keeps every row, so the
+    records' extra rules see rows that the schema's own rules reject too (all problems at once)."""
+    return dataclasses.replace(
+        resource,
+        fields=tuple(
+            dataclasses.replace(f, type="string", constraints={}) for f in resource.fields
+        ),
+        primary_key=(),
+        foreign_keys=(),
+    )
+
+
+def check_frame(
+    text: pd.DataFrame, resource: Resource, curated: Mapping[str, set[str]]
+) -> list[Problem]:
+    """The records' extra rules on the rows as text (parsed with `as_text`, with LINE_COLUMN)."""
+    problems: list[Problem] = []
+    lines = text[LINE_COLUMN]
+
+    def report(mask: pd.Series, column: str, rule: str, message) -> None:  # noqa: ANN001
+        for idx in text.index[mask.fillna(False).to_numpy(dtype=bool)]:
+            value = str(text.at[idx, column])
+            shown = value if len(value) <= 80 else value[:77] + "…"
+            problems.append(
+                Problem(resource.path, int(lines[idx]), column, shown, rule, message(value))
+            )
+
+    for fld in resource.fields:
+        column = text[fld.name]
+        if fld.type == "string":
+            report(
+                column.str.len() > MAX_TEXT,
+                fld.name,
+                "max-length",
+                lambda v: f"the text is {len(v):,} characters long; at most {MAX_TEXT:,} are kept",
+            )
+            report(
+                column.str.contains("\x00", regex=False),
+                fld.name,
+                "control-character",
+                lambda _v: "the text contains a NUL character (\\x00); remove it",
+            )
+        elif fld.type == "date":
+            dates = pd.to_datetime(column, format="%Y-%m-%d", errors="coerce")
+            report(
+                (dates < pd.Timestamp(DATE_MIN)) | (dates > pd.Timestamp(DATE_MAX)),
+                fld.name,
+                "date-range",
+                lambda v: f"{v} is outside {DATE_MIN:%Y}–{DATE_MAX:%Y}; check the year",
+            )
+    for fk in resource.foreign_keys:
+        target = fk.resource or resource.name
+        if target in RECORD_TABLES or target not in curated:
+            continue
+        known = curated[target]
+        for col in fk.fields:
+            present = text[col].notna() & (text[col].str.strip() != "")
+            report(
+                present & ~text[col].isin(known),
+                col,
+                "foreign-key",
+                lambda v, target=target: f"'{v}' is not a known entry of {target}",
+            )
+    return problems
+
+
+def check_text(resource: Resource, field: str, value: str) -> list[Problem]:
+    """The records' text rules for a value kept outside the package's tables (a status note)."""
+    frame = pd.DataFrame({field: pd.Series([value], dtype="string"), LINE_COLUMN: [1]})
+    one_field = dataclasses.replace(resource, fields=(resource.field(field),), foreign_keys=())
+    return check_frame(frame, one_field, {})
+
+
+def validate_rows(
+    rows: Sequence[Mapping[str, Any]], resource: Resource, curated: Mapping[str, set[str]]
+) -> list[dict[str, Any]]:
+    """Check dict rows (a form's) by every rule; return them typed, or raise ValidationFailed.
+
+    A problem's ``line`` is the row's position in `rows` (from 1).
+    """
+    problems: list[Problem] = []
+    known = set(resource.field_names)
+    for number, row in enumerate(rows, start=1):
+        for name in row:
+            if name not in known:
+                problems.append(
+                    Problem(
+                        resource.path,
+                        number,
+                        name,
+                        None,
+                        "unknown-field",
+                        f"'{name}' is not a field of {resource.name}",
+                    )
+                )
+    frame, found = parse_rows(rows, resource)
+    problems += [p for p in found if p.severity == ERROR]
+    problems += check_frame(parse_rows(rows, as_text(resource))[0], resource, curated)
+    if problems:
+        raise ValidationFailed(problems)
+    return frame_records(frame, resource)
+
+
+def frame_records(frame: pd.DataFrame, resource: Resource) -> list[dict[str, Any]]:
+    """Typed frame rows as dicts of plain Python values (None, str, date, bool, int, float)."""
+    records = []
+    for values in frame[resource.field_names].itertuples(index=False, name=None):
+        records.append(
+            {name: _plain(value) for name, value in zip(resource.field_names, values, strict=True)}
+        )
+    return records
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    return value
