@@ -43,6 +43,18 @@ PAGES = {
         st.Page(HERE / "views/timeline.py", title="Meetings timeline", icon=":material/event:"),
         st.Page(HERE / "views/followups.py", title="Follow-ups", icon=":material/checklist:"),
     ],
+    "Record": [
+        st.Page(
+            HERE / "views/record_meeting.py", title="Record a meeting", icon=":material/add_circle:"
+        ),
+        st.Page(
+            HERE / "views/update_followup.py", title="Update a follow-up", icon=":material/update:"
+        ),
+        st.Page(
+            HERE / "views/correct_meeting.py", title="Correct a meeting", icon=":material/edit:"
+        ),
+        st.Page(HERE / "views/changes.py", title="Recent changes", icon=":material/history:"),
+    ],
     "Data": [
         st.Page(HERE / "views/sources.py", title="Sources", icon=":material/dataset:"),
     ],
