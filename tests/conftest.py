@@ -25,8 +25,15 @@ expect.set_options(timeout=20_000)
 def _isolated_env(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """Each test sees the bundled data and a fixed "today" unless it says otherwise."""
+    """Each test sees the bundled data and a fixed "today" unless it says otherwise.
+
+    The records database is the default one for the data folder, under a state folder of this
+    test session: one for the bundled data, a fresh one for each copy of it (tests that write
+    records set DASHBOARD_DATABASE_URL to their own database).
+    """
     monkeypatch.delenv("DASHBOARD_DATA_DIR", raising=False)
+    monkeypatch.delenv("DASHBOARD_DATABASE_URL", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.getbasetemp() / "state"))
     monkeypatch.setenv("DASHBOARD_TODAY", FIXED_TODAY)
     monkeypatch.setenv("DASHBOARD_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "parquet-cache"))
 
@@ -51,6 +58,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitSe
         {
             "DASHBOARD_TODAY": FIXED_TODAY,
             "DASHBOARD_CACHE_DIR": str(tmp_path_factory.mktemp("srv-cache")),
+            "XDG_STATE_HOME": str(tmp_path_factory.mktemp("srv-state")),
         }
     )
     try:
