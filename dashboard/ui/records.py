@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.datasets.loader import data_dir_from_env
+from dashboard.datasets.queries import STATUS_LABELS
 from dashboard.datasets.store import records_store
 from dashboard.datasets.validate import Problem
 from dashboard.records import (
@@ -30,6 +31,7 @@ from dashboard.ui.text import plain
 
 TIMELINE_PAGE = "views/timeline.py"
 FOLLOWUP_PAGE = "views/update_followup.py"
+CORRECT_PAGE = "views/correct_meeting.py"
 # Session-state keys of one page's write outcome, shown at its next run.
 ERRORS = "_record_errors"  # {"table.line.field": [message]}
 SHOWN = "_record_errors_shown"  # the error keys shown next to a field in this run
@@ -153,41 +155,64 @@ def _short(value: Any) -> str:
     return text if len(text) <= 200 else text[:197] + "…"
 
 
-def show_history(history: pd.DataFrame, key: str) -> None:
-    """Who changed a record, when, and what (oldest first)."""
+def show_history(history: pd.DataFrame) -> None:
+    """Who changed a record, when, and what (oldest first), one line per change."""
     if history.empty:
         st.text("No changes recorded.")
         return
-    table = pd.DataFrame(
-        {
-            "When (UTC)": history["at"].dt.strftime("%Y-%m-%d %H:%M"),
-            "Who": history["by"],
-            "What": history["action"],
-            "Fields changed": history["changed"],
-            "Now": [_after_text(row) for row in history.itertuples()],
-        }
-    )
-    st.dataframe(table, hide_index=True, key=key)
+    lines = []
+    for row in history.itertuples():
+        line = f"- {row.at:%Y-%m-%d %H:%M} UTC · {plain(row.by)} · {plain(row.action)}"
+        after: Mapping[str, Any] = row.after or {}
+        fields = [f for f in str(row.changed).split(", ") if f]
+        if fields:
+            line += ": " + "; ".join(f"{plain(f)} → {plain(_short(after.get(f)))}" for f in fields)
+        lines.append(line)
+    st.markdown("\n".join(lines))
 
 
-def _after_text(row: Any) -> str:
-    after: Mapping[str, Any] = row.after or {}
-    fields = [f for f in str(row.changed).split(", ") if f] or []
-    return "; ".join(f"{f}: {_short(after.get(f))}" for f in fields)
+def show_status_history(history: pd.DataFrame, with_who: bool) -> None:
+    """A follow-up's statuses, oldest first, one line each: status, when it took effect, how
+    it is known, and (for signed-in readers) who recorded it."""
+    if history.empty:
+        st.text("No status recorded.")
+        return
+    lines = []
+    for row in history.itertuples():
+        line = (
+            f"- **{plain(STATUS_LABELS.get(row.status, row.status))}** from "
+            f"{row.effective:%Y-%m-%d} ({plain(row.status_basis)})"
+        )
+        basis = [str(v) for v in (row.source_id, row.note) if isinstance(v, str) and v]
+        if basis:
+            line += " — " + plain("; ".join(basis))
+        if with_who and isinstance(row.recorded_by, str):
+            line += f" · recorded by {plain(row.recorded_by)} on {row.recorded_at:%Y-%m-%d}"
+        lines.append(line)
+    st.markdown("\n".join(lines))
 
 
-def status_history_table(history: pd.DataFrame, with_who: bool) -> pd.DataFrame:
-    """A follow-up's statuses, oldest first, as a reader sees them."""
-    table = pd.DataFrame(
-        {
-            "Status": history["status"],
-            "Took effect": history["effective"].dt.date,
-            "Basis": history["status_basis"],
-            "Source": history["source_id"],
-            "Note": history["note"],
-        }
-    )
-    if with_who:
-        table["Recorded by"] = history["recorded_by"]
-        table["Recorded (UTC)"] = history["recorded_at"].dt.strftime("%Y-%m-%d %H:%M")
-    return table
+def followup_status_histories(actions: pd.DataFrame, with_who: bool) -> None:
+    """Each follow-up's status history, for the timeline's event details."""
+    store = current_store()
+    with st.expander("Status history of these actions", icon=":material/timeline:"):
+        for action_id, description in zip(
+            actions["action_id"], actions["description"], strict=True
+        ):
+            st.markdown(f"**{plain(description)}**")
+            show_status_history(store.status_history(action_id), with_who)
+
+
+def record_links(meeting_id: str, with_history: bool) -> None:
+    """Under a meeting's details: its change history (signed-in readers) and, for editors,
+    where to correct it."""
+    if with_history:
+        with st.expander("History", icon=":material/history:"):
+            show_history(current_store().history("meetings", meeting_id))
+    if current_identity().may(Role.EDITOR):
+        st.page_link(
+            CORRECT_PAGE,
+            label="Correct this meeting",
+            icon=":material/edit:",
+            query_params={"meeting": meeting_id},
+        )

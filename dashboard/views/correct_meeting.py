@@ -260,4 +260,4 @@ if identity.may(Role.ADMIN):
 
 if not identity.anonymous:
     with st.expander("History", icon=":material/history:"):
-        show_history(store.history("meetings", meeting_id), key="cm_history")
+        show_history(store.history("meetings", meeting_id))

@@ -13,14 +13,14 @@ from dashboard.records import NotFound
 from dashboard.ui.account import current_identity
 from dashboard.ui.page import page_setup
 from dashboard.ui.records import (
-    FOLLOWUP_PAGE,
+    TIMELINE_PAGE,
     current_store,
     field_error,
     other_errors,
     outcome,
     save,
     show_history,
-    status_history_table,
+    show_status_history,
     writer,
 )
 from dashboard.ui.text import plain
@@ -44,7 +44,8 @@ def _forget(action_id: str) -> None:
 def _update(action_id: str) -> tuple[str, str, dict[str, str]]:
     status = st.session_state.get(_key("status", action_id))
     effective = st.session_state.get(_key("effective", action_id))
-    current_store().update_followup(
+    store = current_store()
+    store.update_followup(
         current_identity(),
         action_id,
         status=status,
@@ -56,11 +57,8 @@ def _update(action_id: str) -> tuple[str, str, dict[str, str]]:
     )
     _forget(action_id)
     label = STATUS_LABELS.get(status, status)
-    return (
-        f"Follow-up {action_id} is now {label}.",
-        FOLLOWUP_PAGE,
-        {ACTION_PARAM: action_id},
-    )
+    meeting_id = store.followup(action_id)["meeting_id"]
+    return (f"Follow-up {action_id} is now {label}.", TIMELINE_PAGE, {"event": meeting_id})
 
 
 def _on_pick() -> None:
@@ -119,11 +117,7 @@ st.markdown(
 )
 signed_in = not current_identity().anonymous
 st.markdown("**Status history**")
-st.dataframe(
-    status_history_table(store.status_history(action_id), with_who=signed_in),
-    hide_index=True,
-    key="uf_status_history",
-)
+show_status_history(store.status_history(action_id), with_who=signed_in)
 
 identity = writer()
 if identity is not None:
@@ -186,4 +180,4 @@ if identity is not None:
 
 if signed_in:
     with st.expander("History", icon=":material/history:"):
-        show_history(store.history("followups", action_id), key="uf_history")
+        show_history(store.history("followups", action_id))
