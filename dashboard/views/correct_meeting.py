@@ -112,6 +112,7 @@ ctx = page_setup(
 )
 package = ctx.package
 store = current_store()
+editor = writer()
 meetings = package.table("meetings")
 labels = dict(
     zip(
@@ -158,7 +159,6 @@ if withdrawn:
         icon=":material/delete:",
     )
 
-editor = writer()
 if editor is not None and not withdrawn:
     st.session_state.setdefault(_key("version", meeting_id), meeting["version"])
     resource = store.spec.resource("meetings")

@@ -77,6 +77,7 @@ ctx = page_setup(
 )
 package = ctx.package
 store = current_store()
+identity = writer()
 followups = package.table("followups")
 labels = dict(
     zip(
@@ -119,7 +120,6 @@ signed_in = not current_identity().anonymous
 st.markdown("**Status history**")
 show_status_history(store.status_history(action_id), with_who=signed_in)
 
-identity = writer()
 if identity is not None:
     st.session_state.setdefault(_key("version", action_id), followup["version"])
     resource = store.spec.resource("followups")
