@@ -95,6 +95,7 @@ def signin_server(
 ) -> StreamlitServer:
     """The real app with sign-in configured (secrets file given through Streamlit's
     `secrets.files` option), on its own records database. Not started."""
+    folder.mkdir(parents=True, exist_ok=True)
     secrets = folder / "secrets.toml"
     server = app_server_for(
         {
