@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.bench.server import APP, CHROMIUM_ARGS, ROOT, StreamlitServer
+from tests.postgres import postgres_server, records_url  # noqa: F401 (fixtures for every test)
 
 DATA_DIR = ROOT / "data"
 ARTIFACTS = ROOT / "test-artifacts"

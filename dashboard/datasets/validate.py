@@ -230,7 +230,7 @@ def parse_rows(
     row_at_line: dict[int, int] = {}
     line = 2
     for number, row in enumerate(rows, start=1):
-        cells = [_cell(row.get(name)) for name in resource.field_names]
+        cells = [cell_text(row.get(name)) for name in resource.field_names]
         before = out.tell()
         writer.writerow(cells)
         row_at_line[line] = number
@@ -246,7 +246,8 @@ def parse_rows(
     return frame, renumbered
 
 
-def _cell(value: object) -> str:
+def cell_text(value: object) -> str:
+    """A value as it would be written in a CSV cell (empty for missing, ISO dates)."""
     if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
         return ""
     if isinstance(value, bool):

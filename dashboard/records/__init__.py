@@ -48,13 +48,18 @@ Errors (nothing is saved when one is raised):
 
 Rules beyond the package's schema (``rules.py``): text at most 5,000 characters, no NUL; dates
 within 1901..2099; known countries, areas, sources and meetings; new ids unique; a follow-up
-not raised before its meeting; a status change needs a source or a note, takes effect on or
-after the current status date and the date raised, and not after today; ``closed`` follows
-from done/dropped.
+not raised before its meeting; a status change needs a source or a note (an ``inferred`` one
+always a note), takes effect on or after the current status date and the date raised, and not
+after today; ``closed`` follows from done/dropped. The status note is kept in the status
+history (``status_history``), not in ``followups.note`` (the curators' caveats stay as they are).
+
+Writes are one at a time per database (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock),
+so generated ids and seeding never race between app processes.
 """
 
 from dashboard.records.access import ANONYMOUS, AccessRules, Identity, Role
 from dashboard.records.database import database_url
+from dashboard.records.package import with_records
 from dashboard.records.rules import MAX_TEXT, ValidationFailed
 from dashboard.records.store import Conflict, NotAllowed, NotFound, RecordsStore
 
@@ -70,4 +75,5 @@ __all__ = [
     "Role",
     "ValidationFailed",
     "database_url",
+    "with_records",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -23,8 +24,9 @@ from dashboard.datasets.loader import DEFAULT_DATA_DIR, data_dir_from_env
 URL_SETTING = "DASHBOARD_DATABASE_URL"
 STATE_FOLDER = "st-partnerships-dashboard"
 MIGRATIONS = Path(__file__).resolve().with_name("migrations")
-# Any constant: the PostgreSQL advisory lock that serialises schema upgrades and seeding.
-UPGRADE_LOCK = 804_2025
+# Any constant: the PostgreSQL advisory lock that serialises writes, upgrades and seeding.
+WRITE_LOCK = 804_2025
+WRITE_OPTION = "records_write"
 
 
 def default_url(data_dir: Path | None = None) -> str:
@@ -57,7 +59,7 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API object)
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -67,7 +69,8 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        writing = connection.get_execution_options().get(WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
     return engine
 
@@ -77,11 +80,18 @@ def describe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def lock_for_upgrade(connection: Connection) -> None:
-    """Serialise upgrades of one database by several app processes (SQLite: BEGIN IMMEDIATE
-    already holds the write lock)."""
+def begin_write(connection: Connection) -> None:
+    """Mark `connection` for writing and serialise its transactions with every other writer of
+    the database, in every process: SQLite takes its write lock at BEGIN (IMMEDIATE);
+    PostgreSQL takes a transaction-scoped advisory lock. Writes are few (staff saving forms), so
+    one at a time is cheap and keeps id generation and seeding free of races."""
+    connection.execution_options(**{WRITE_OPTION: True})
+
+
+def lock_writes(connection: Connection) -> None:
+    """Inside a write transaction: wait for the database's write lock (PostgreSQL)."""
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK})
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
 
 
 def run_migrations(connection: Connection) -> None:

@@ -118,6 +118,8 @@ def build_metadata(spec: PackageSpec | None = None) -> MetaData:
         metadata,
         Column("id", Integer, primary_key=True, autoincrement=False),
         Column("value", Integer, nullable=False),
+        # Hash of the data/ files the records were last seeded from (see RecordsStore.upgrade).
+        Column("seed_fingerprint", Text),
     )
     return metadata
 

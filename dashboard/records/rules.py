@@ -15,14 +15,14 @@ follow-up not raised before its meeting).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
 from dashboard.datasets.package import Resource
-from dashboard.datasets.validate import ERROR, LINE_COLUMN, Problem, parse_rows
+from dashboard.datasets.validate import ERROR, LINE_COLUMN, Problem, cell_text, parse_rows
 from dashboard.records.models import RECORD_TABLES
 
 MAX_TEXT = 5_000
@@ -65,7 +65,7 @@ def check_frame(
     problems: list[Problem] = []
     lines = text[LINE_COLUMN]
 
-    def report(mask: pd.Series, column: str, rule: str, message) -> None:  # noqa: ANN001
+    def report(mask: pd.Series, column: str, rule: str, message: Callable[[str], str]) -> None:
         for idx in text.index[mask.fillna(False).to_numpy(dtype=bool)]:
             value = str(text.at[idx, column])
             shown = value if len(value) <= 80 else value[:77] + "…"
@@ -143,10 +143,24 @@ def validate_rows(
                 )
     frame, found = parse_rows(rows, resource)
     problems += [p for p in found if p.severity == ERROR]
-    problems += check_frame(parse_rows(rows, as_text(resource))[0], resource, curated)
+    problems += check_frame(_text_frame(rows, resource), resource, curated)
     if problems:
         raise ValidationFailed(problems)
     return frame_records(frame, resource)
+
+
+def _text_frame(rows: Sequence[Mapping[str, Any]], resource: Resource) -> pd.DataFrame:
+    """`rows` as the text cells of a CSV file (every row kept; blank cells missing)."""
+
+    def cell(value: Any) -> str | None:
+        text = cell_text(value)
+        return text if text.strip() else None
+
+    columns = {
+        name: pd.Series([cell(row.get(name)) for row in rows], dtype="string")
+        for name in resource.field_names
+    }
+    return pd.DataFrame({**columns, LINE_COLUMN: range(1, len(rows) + 1)})
 
 
 def frame_records(frame: pd.DataFrame, resource: Resource) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ and refuses an edit made on a stale version (Conflict, nothing overwritten).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import re
 import unicodedata
@@ -20,17 +21,29 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Select, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    String,
+    Table,
+    cast,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from dashboard.datasets import clock
 from dashboard.datasets.loader import data_dir_from_env, load_package
-from dashboard.datasets.package import Resource
+from dashboard.datasets.package import DESCRIPTOR_NAME, Resource, read_package_spec
 from dashboard.datasets.validate import ERROR, Problem, empty_frame, parse_table
 from dashboard.records.access import Identity, Role
 from dashboard.records.database import (
+    begin_write,
     database_url,
     describe,
-    lock_for_upgrade,
+    lock_writes,
     make_engine,
     run_migrations,
 )
@@ -123,7 +136,10 @@ def _slug(text: str, limit: int = 40) -> str:
     return slug[:limit].strip("-") or "source"
 
 
-def _problem(resource: Resource, field: str, value: Any, rule: str, message: str, line=None):  # noqa: ANN001, ANN202
+def _problem(
+    resource: Resource, field: str, value: Any, rule: str, message: str, line: int | None = None
+) -> Problem:
+    """A problem with one field of a record, for showing next to that field."""
     shown = value.isoformat() if isinstance(value, date) else value
     return Problem(resource.path, line, field, None if shown is None else str(shown), rule, message)
 
@@ -160,8 +176,9 @@ class RecordsStore:
     def _writing(self) -> Iterator[Connection]:
         """One write transaction (SQLite: the write lock taken at BEGIN); bumps the revision."""
         with self.engine.connect() as conn:
-            conn.execution_options(records_write=True)
+            begin_write(conn)
             with conn.begin():
+                lock_writes(conn)
                 yield conn
                 conn.execute(update(REVISION).values(value=REVISION.c.value + 1))
 
@@ -187,9 +204,9 @@ class RecordsStore:
         """Create or migrate the schema and (unless `seed` is False) add rows from data/ whose
         ids the database lacks, in one transaction. Safe to run by several processes at once."""
         with self.engine.connect() as conn:
-            conn.execution_options(records_write=True)
+            begin_write(conn)
             with conn.begin():
-                lock_for_upgrade(conn)
+                lock_writes(conn)
                 run_migrations(conn)
                 report = self._seed(conn) if seed else SeedReport({})
                 if report.total:
@@ -199,7 +216,12 @@ class RecordsStore:
     def _seed(self, conn: Connection) -> SeedReport:
         """Insert-only: rows of data/ with new ids. A meeting changed in the app keeps its
         areas and sources as the app left them; a withdrawn meeting is not brought back."""
+        fingerprint = self._data_fingerprint()
+        seeded = conn.scalar(select(REVISION.c.seed_fingerprint).where(REVISION.c.id == 1))
+        if fingerprint == seeded:
+            return SeedReport({})  # data/ unchanged since it last seeded this database
         package = load_package(self.data_dir, resources=(*RECORD_TABLES, *CURATED_REFERENCES))
+        conn.execute(update(REVISION).values(seed_fingerprint=fingerprint))
         added: dict[str, int] = {}
         edited_meetings = set(
             conn.scalars(
@@ -233,6 +255,26 @@ class RecordsStore:
                 conn.execute(insert(STATUS_HISTORY), [self._seed_history(r, at) for r in new])
             added[name] = len(new)
         return SeedReport(added)
+
+    def _data_fingerprint(self) -> str:
+        """A hash of the data/ files seeding reads (the descriptor, record and curated tables)."""
+        digest = hashlib.sha256()
+        paths = [self.data_dir / DESCRIPTOR_NAME]
+        try:
+            spec = read_package_spec(self.data_dir)
+            paths += [
+                self.data_dir / spec.resource(name).path
+                for name in (*RECORD_TABLES, *CURATED_REFERENCES)
+            ]
+        except (OSError, ValueError, KeyError):
+            pass  # the loader reports it; hash what there is
+        for path in paths:
+            digest.update(str(path.name).encode())
+            try:
+                digest.update(path.read_bytes())
+            except OSError:
+                digest.update(b"<missing>")
+        return digest.hexdigest()
 
     @staticmethod
     def _seed_history(row: Mapping[str, Any], at: datetime) -> dict[str, Any]:
@@ -277,8 +319,10 @@ class RecordsStore:
             visible_ids = set(conn.scalars(shown))
             for name, query in queries.items():
                 res = self._resource(name)
-                rows = [dict(r) for r in conn.execute(query).mappings()]
-                frames[name] = _typed_frame(rows, res)
+                query = query.with_only_columns(
+                    *_as_text_columns(METADATA.tables[name], res, conn.dialect.name)
+                )
+                frames[name] = _typed_frame(conn.execute(query).all(), res)
         resolved = frames["followups"]["resolved_by_meeting_id"]
         frames["followups"]["resolved_by_meeting_id"] = resolved.where(
             resolved.isin(visible_ids), pd.NA
@@ -846,12 +890,11 @@ class RecordsStore:
             )
             supports.pop(before["source_id"], None)
             conn.execute(MEETING_SOURCES.delete().where(MEETING_SOURCES.c.meeting_id == meeting_id))
-            areas = before["area_ids"] if area_ids is None else area_ids
-            if area_ids is not None:
+            if area_ids is not None:  # None: the areas stay as they are
                 conn.execute(MEETING_AREAS.delete().where(MEETING_AREAS.c.meeting_id == meeting_id))
-                self._write_links(conn, meeting_id, typed["source_id"], areas, sources, supports)
-            else:
-                self._write_links(conn, meeting_id, typed["source_id"], (), sources, supports)
+            self._write_links(
+                conn, meeting_id, typed["source_id"], area_ids or (), sources, supports
+            )
             after = self._meeting_snapshot(conn, meeting_id)
             self._log(conn, identity, "meetings", meeting_id, "update", before, after)
         return after["version"]
@@ -1015,6 +1058,16 @@ class RecordsStore:
                 problems += check_text(res, "note", note)
             if source_id:
                 problems += self._check_sources(conn, res, "status_source_id", [source_id], set())
+            if typed is not None and typed["status_basis"] == "inferred" and note is None:
+                problems.append(
+                    _problem(
+                        res,
+                        "note",
+                        None,
+                        "required",
+                        "an inferred status needs a note saying what it was inferred from",
+                    )
+                )
             if typed is not None:
                 effective_date = typed["status_as_of"]
                 if effective_date < before["raised"]:
@@ -1239,18 +1292,30 @@ def _unique(stem: str, taken: set[str]) -> str:
     return candidate
 
 
-def _typed_frame(rows: list[dict[str, Any]], res: Resource) -> pd.DataFrame:
-    """Rows from the database as the loader types the same CSV table."""
+def _as_text_columns(table: Table, res: Resource, dialect: str) -> list[ColumnElement]:
+    """The package's fields of `table`, dates as ISO text (parsed in one vectorised step;
+    SQLite stores them so, PostgreSQL formats them whatever its DateStyle)."""
+
+    def iso(column: ColumnElement) -> ColumnElement:
+        if dialect == "postgresql":
+            return func.to_char(column, "YYYY-MM-DD").label(column.name)
+        return cast(column, String).label(column.name)
+
+    return [iso(table.c[f.name]) if f.type == "date" else table.c[f.name] for f in res.fields]
+
+
+def _typed_frame(rows: Sequence[Sequence[Any]], res: Resource) -> pd.DataFrame:
+    """Rows from the database (dates as ISO text) typed as the loader types the CSV table."""
     template = empty_frame(res)
     if not rows:
         return template
-    frame = pd.DataFrame(rows, columns=res.field_names)
-    for name in res.field_names:
-        frame[name] = _as_dtype(frame[name], template[name].dtype)
-    return frame
-
-
-def _as_dtype(column: pd.Series, dtype: Any) -> pd.Series:
-    if str(dtype).startswith("datetime64"):
-        return pd.to_datetime(column).astype(dtype)
-    return column.astype(dtype)
+    columns: dict[str, pd.Series] = {}
+    # Column by column from plain tuples: much faster than a frame from SQLAlchemy Row objects.
+    for fld, values in zip(res.fields, zip(*map(tuple, rows), strict=True), strict=True):
+        dtype = template[fld.name].dtype
+        if fld.type == "date":
+            parsed = pd.to_datetime(pd.Series(values), format="%Y-%m-%d", errors="coerce")
+            columns[fld.name] = parsed.astype(dtype)
+        else:
+            columns[fld.name] = pd.Series(values).astype(dtype)
+    return pd.DataFrame(columns)
