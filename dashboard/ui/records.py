@@ -65,7 +65,10 @@ def writer(role: Role = Role.EDITOR) -> Identity | None:
     return None
 
 
-def save(action: Callable[[], tuple[str, str, dict[str, str]]], on_conflict=None) -> None:  # noqa: ANN001
+def save(
+    action: Callable[[], tuple[str, str, dict[str, str]]],
+    on_conflict: Callable[[Conflict], None] | None = None,
+) -> None:
     """Run one store write (a form's Save callback) and keep its outcome for the next run:
     the confirmation with its link, the problems by field, a conflict, or a refusal."""
     for key in (ERRORS, DONE, CONFLICT, REFUSED):
