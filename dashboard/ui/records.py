@@ -142,7 +142,7 @@ def outcome() -> None:
 def show_conflict(conflict: Conflict) -> None:
     """Someone saved this record after you opened it: what they changed; nothing overwritten."""
     lines = [
-        f"- **{plain(field)}**: yours {plain(_short(mine))} · now {plain(_short(theirs))}"
+        f"- **{plain(field)}**: you had {plain(_short(mine))} · now {plain(_short(theirs))}"
         for field, (mine, theirs) in conflict.changed.items()
     ]
     st.warning(
