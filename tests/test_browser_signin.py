@@ -15,6 +15,7 @@ from itsdangerous import URLSafeTimedSerializer
 from playwright.sync_api import expect
 
 from dashboard.bench.server import StreamlitServer
+from dashboard.records import AccessRules, RecordsStore
 from tests.conftest import DATA_DIR, WatchedPage
 from tests.signin import (
     COOKIE_SECRET,
@@ -260,3 +261,32 @@ def test_an_editor_records_a_meeting_and_updates_its_follow_up(
     ours = [row for row in rows if row.get("Action") == action]
     assert len(ours) == 1 and ours[0]["Status"] == "Agreed", ours
     assert_clean_but_provider(visitor, oidc_provider.url)
+
+
+def test_a_stale_edit_is_refused_and_shows_what_changed_meanwhile(
+    visitor: WatchedPage, private_server: StreamlitServer
+) -> None:
+    with (DATA_DIR / "meetings.csv").open(encoding="utf-8", newline="") as f:
+        meeting_id = next(csv.DictReader(f))["meeting_id"]
+    visitor.open("/")
+    sign_in(visitor, EDITOR)
+    visitor.open(f"/correct_meeting?meeting={meeting_id}")
+    page = visitor.page
+    expect(page.get_by_label("Place", exact=True)).to_be_visible()
+
+    # Meanwhile a colleague saves a correction to the same meeting.
+    store = RecordsStore(private_server.env["DASHBOARD_DATABASE_URL"])
+    colleague = AccessRules.from_mapping({"editors": ["@most.gov.pk"]}).identity_for(
+        "colleague@most.gov.pk"
+    )
+    store.correct_meeting(colleague, meeting_id, {"location": "Islamabad (corrected)"})
+
+    page.get_by_label("Title", exact=True).fill("My correction, made on the old version")
+    page.get_by_role("button", name="Save").click()
+    warning = page.get_by_text("Nothing was saved: someone else changed this record")
+    expect(warning).to_be_visible()
+    expect(page.get_by_text("now Islamabad (corrected)")).to_be_visible()
+    now = store.meeting(meeting_id)
+    assert now["location"] == "Islamabad (corrected)"
+    assert now["title"] != "My correction, made on the old version"
+    store.close()
