@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.presentation import run
+from dashboard.ui.account import account_settings, account_sidebar, sign_in_gate
 from dashboard.ui.present import presenting
 from dashboard.ui.sidebar import filter_sidebar
 
@@ -18,6 +19,11 @@ st.set_page_config(
         "About": "S&T Partnerships Dashboard — partner countries, EU programmes, meetings."
     },
 )
+
+# Before anything that reads data: with public_read = false a signed-out visitor gets only
+# a sign-in page, and the page receives nothing else.
+settings = account_settings()
+sign_in_gate(settings)
 
 PAGES = {
     "Briefing": [
@@ -37,11 +43,24 @@ PAGES = {
         st.Page(HERE / "views/timeline.py", title="Meetings timeline", icon=":material/event:"),
         st.Page(HERE / "views/followups.py", title="Follow-ups", icon=":material/checklist:"),
     ],
+    "Record": [
+        st.Page(
+            HERE / "views/record_meeting.py", title="Record a meeting", icon=":material/add_circle:"
+        ),
+        st.Page(
+            HERE / "views/update_followup.py", title="Update a follow-up", icon=":material/update:"
+        ),
+        st.Page(
+            HERE / "views/correct_meeting.py", title="Correct a meeting", icon=":material/edit:"
+        ),
+        st.Page(HERE / "views/changes.py", title="Recent changes", icon=":material/history:"),
+    ],
     "Data": [
         st.Page(HERE / "views/sources.py", title="Sources", icon=":material/dataset:"),
     ],
 }
 
 page = st.navigation(PAGES, position="hidden" if presenting() else "sidebar")
+account_sidebar(settings)
 filter_sidebar(page.url_path)
 run(page)

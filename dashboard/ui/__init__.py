@@ -10,6 +10,10 @@
 - `view`: what the current page has shown, for its exports and slides.
 - `display`: charts and tables with their sources and downloads.
 - `selection`: values picked on a chart.
+- `account`: sign-in (`st.login`) and the signed-in person's role, the sign-in gate, the
+  sidebar's account block.
+- `records`: what the Record pages share: the records store, who may write, save outcomes,
+  problems next to their fields, conflicts, histories.
 
 Pages stay thin: they pick data, call a chart function and hand the result to
 `display.show_chart`.

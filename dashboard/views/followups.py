@@ -22,9 +22,12 @@ from dashboard.datasets.queries import (
     followups_view,
     status_counts,
 )
+from dashboard.records import Role
+from dashboard.ui.account import current_identity
 from dashboard.ui.display import download_buttons, show_chart
 from dashboard.ui.options import filter_options
 from dashboard.ui.page import as_of_for, page_setup
+from dashboard.ui.records import FOLLOWUP_PAGE
 from dashboard.ui.selection import selection_values
 from dashboard.ui.sidebar import set_filter
 from dashboard.ui.text import plain
@@ -186,6 +189,13 @@ chosen = st.selectbox(
 if st.button("Open meeting", icon=":material/event:", disabled=chosen is None):
     meeting_id = actions.loc[actions["action_id"] == chosen, "meeting_id"].iloc[0]
     st.switch_page(TIMELINE_PAGE, query_params={"event": meeting_id})
+if chosen is not None and current_identity().may(Role.EDITOR):
+    st.page_link(
+        FOLLOWUP_PAGE,
+        label="Update this follow-up's status",
+        icon=":material/update:",
+        query_params={"action": chosen},
+    )
 
 by_status, by_country = st.columns([1, 2])
 with by_status:

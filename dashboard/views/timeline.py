@@ -12,9 +12,11 @@ from dashboard.charts.timeline import EVENT_LABELS, date_text, timeline_figure
 from dashboard.datasets.citations import meeting_sources_table, sources_table
 from dashboard.datasets.filters import Filters
 from dashboard.datasets.queries import followups_view, meetings_view
+from dashboard.ui.account import current_identity
 from dashboard.ui.display import show_chart, show_table
 from dashboard.ui.options import filter_options
 from dashboard.ui.page import PageContext, as_of_for, page_setup
+from dashboard.ui.records import followup_status_histories, record_links
 from dashboard.ui.selection import selection_values
 from dashboard.ui.text import plain
 
@@ -89,6 +91,7 @@ def _chart_data(view: pd.DataFrame) -> pd.DataFrame:
 def show_event(ctx: PageContext, meeting_id: str, on_chart: bool) -> None:
     """Everything recorded about one event: when, where, who, what, what followed, source."""
     package = ctx.package
+    signed_in = not current_identity().anonymous
     meetings = package.table("meetings")
     event = meetings[meetings["meeting_id"] == meeting_id].iloc[0]
     with st.container(border=True, key=DETAILS_KEY):
@@ -137,6 +140,7 @@ def show_event(ctx: PageContext, meeting_id: str, on_chart: bool) -> None:
                 + list(actions["status_source_id"].dropna()),
                 as_of=as_of_for(package, "followups"),
             )
+            followup_status_histories(actions, with_who=signed_in)
 
         st.markdown("**Source document**")
         source = sources_table(package, [event["source_id"]])
@@ -162,6 +166,7 @@ def show_event(ctx: PageContext, meeting_id: str, on_chart: bool) -> None:
                     f"- {plain(doc.publisher)}: *{plain(doc.title)}*{plain(published)}"
                     f"{plain(supports)}  \n  {plain(str(doc.url))}"
                 )
+        record_links(meeting_id, with_history=signed_in)
 
 
 ctx = page_setup(

@@ -1,0 +1,134 @@
+"""Who is using the app: Streamlit's own sign-in (`st.login`, OpenID Connect) and the roles of
+the ``[access]`` table, both read from `.streamlit/secrets.toml`.
+
+The role of a signed-in email comes from the records store's `AccessRules` (the one rule set;
+the store checks it again on every write). Without an ``[auth]`` section nobody signs in and
+the app is read-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from dashboard.records.access import ANONYMOUS, AccessRules, Identity, Role
+from dashboard.ui.text import plain
+
+# The keys Streamlit needs for its default (unnamed) provider; see st.login's documentation.
+AUTH_KEYS = ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")
+ENABLE_EDITING = (
+    "Recording is switched off: sign-in is not configured. To enable it, add the [auth] and "
+    "[access] sections of .streamlit/secrets.toml.example to .streamlit/secrets.toml "
+    "(see the README)."
+)
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """What `.streamlit/secrets.toml` says about sign-in and roles."""
+
+    rules: AccessRules
+    sign_in_configured: bool
+    # A secrets file exists but cannot be parsed: the app then fails closed.
+    unreadable: bool = False
+
+
+def _secrets_section(name: str) -> Mapping[str, Any] | None:
+    """One table of the secrets file, or None when there is none (or no file at all)."""
+    section = st.secrets.get(name)
+    return section if isinstance(section, Mapping) else None
+
+
+def account_settings() -> AccountSettings:
+    """The sign-in and role settings for this run (Streamlit caches the parsed file)."""
+    try:
+        auth = _secrets_section("auth")
+        access = _secrets_section("access")
+    except FileNotFoundError:
+        # Streamlit raises this both when no secrets file exists and when one cannot be
+        # parsed; only the second is an error, and then nothing is shown until it is fixed.
+        configured_files = st.get_option("secrets.files")
+        unreadable = any(Path(path).is_file() for path in configured_files)
+        return AccountSettings(
+            AccessRules.from_mapping({"public_read": not unreadable}), False, unreadable
+        )
+    configured = auth is not None and all(auth.get(key) for key in AUTH_KEYS)
+    return AccountSettings(AccessRules.from_mapping(access), configured)
+
+
+def _signed_in_email() -> str | None:
+    if not st.user.get("is_logged_in"):
+        return None
+    email = st.user.get("email")
+    return str(email) if email else None
+
+
+def _email_verified() -> bool:
+    """False only when the provider says the address is unverified (Keycloak and Google send
+    `email_verified`; Entra ID does not)."""
+    verified = st.user.get("email_verified", True)
+    return verified is not False and str(verified).strip().lower() != "false"
+
+
+def current_identity(settings: AccountSettings | None = None) -> Identity:
+    """The person using this session, with their role; anonymous when not signed in."""
+    settings = settings or account_settings()
+    if not settings.sign_in_configured:
+        return ANONYMOUS
+    email = _signed_in_email()
+    if email is None:
+        return ANONYMOUS
+    identity = settings.rules.identity_for(email)
+    if identity.role > Role.VIEWER and not _email_verified():
+        # An address anyone could claim (self-registration without verification) grants
+        # nothing beyond reading.
+        return Identity(identity.email, Role.VIEWER)
+    return identity
+
+
+def sign_in_gate(settings: AccountSettings) -> None:
+    """With ``public_read = false``, a visitor who is not signed in gets only a sign-in page:
+    this runs before anything that reads data, and stops the script."""
+    if settings.unreadable:
+        st.title("S&T Partnerships Dashboard")
+        st.error(
+            "The settings file .streamlit/secrets.toml cannot be read; the dashboard stays "
+            "closed until an administrator corrects it (the server log names the problem)."
+        )
+        st.stop()
+    if settings.rules.public_read or current_identity(settings).email:
+        return
+    st.title("S&T Partnerships Dashboard")
+    if not settings.sign_in_configured:
+        st.error(
+            "Reading this dashboard requires sign-in, but sign-in is not configured: an "
+            "administrator must add the [auth] section to .streamlit/secrets.toml (see the "
+            "README)."
+        )
+        st.stop()
+    st.write("Please sign in with your organisation's account to see the dashboard.")
+    if st.button("Sign in", type="primary", key="gate_sign_in", icon=":material/login:"):
+        st.login()
+    st.stop()
+
+
+def account_sidebar(settings: AccountSettings) -> None:
+    """Sidebar: who is signed in and their role, with Sign out (or Sign in)."""
+    if not settings.sign_in_configured:
+        return
+    identity = current_identity(settings)
+    with st.sidebar:
+        if identity.email:
+            st.markdown(
+                f"Signed in as **{plain(identity.email)}** · {identity.role.label}",
+                help="viewer: reads; editor: records meetings and follow-ups; "
+                "admin: also withdraws and restores records and sees the full change log.",
+            )
+            if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+                st.logout()
+        elif st.button("Sign in", key="sign_in", icon=":material/login:"):
+            st.login()
