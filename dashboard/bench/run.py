@@ -1,4 +1,5 @@
-"""The whole benchmark in one run: baseline, today's data, synthetic data at about 100 times.
+"""The whole benchmark in one run: baseline, same-shape floor, today's data, synthetic data at
+about 100 times (and, if asked, today's data with a records database).
 
 python -m dashboard.bench [all] [--quick] [--json FILE] [...]   (see __main__.py)
 
@@ -161,6 +162,8 @@ def run_all(settings: Settings) -> dict:
             "chart_bytes": "plotly figure JSON (PlotlyChart.spec) per rerun, AppTest",
             "table_bytes": "Arrow bytes of st.dataframe/st.table per rerun, AppTest",
             "memory": "server VmRSS after 1 session visited every page, and after N sessions",
+            "floor": "per page, the page's elements snapshotted under AppTest (today's data) "
+            "and replayed by floor_app.py from prebuilt figures and frames",
         },
         "figures": {},
         "notes": [],
