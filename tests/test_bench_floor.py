@@ -1,7 +1,7 @@
 """The benchmark's same-shape floor app shows, per page, what the dashboard's page shows.
 
 If it drew fewer charts or tables than the page, the floor would flatter the dashboard; these
-tests keep it honest. No timings.
+tests keep it honest, with no filter and with a country in the filter. No timings.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from dashboard.bench.floor import (
 )
 
 PAGES = [page.url_path for page in navigation()]
+STATES = {"no filter": ([], []), "Romania in the filter": (["ROU"], ["Romania"])}
 
 
 def _kinds(node) -> Counter:
@@ -36,24 +37,26 @@ def _kinds(node) -> Counter:
 
 @pytest.fixture(scope="module")
 def real_and_floor(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, set[str]]:
-    """Per page: the element counts of the dashboard's page and of the floor app's page; and
-    the element kinds the snapshot could not replay."""
-    snapshot = take_snapshot()
+    """Per state and page: the element counts of the dashboard's page and of the floor app's
+    page; and the element kinds the snapshot could not replay."""
+    snapshot = take_snapshot(countries=("ROU",))
     snapshot_file = write_snapshot(snapshot, tmp_path_factory.mktemp("floor") / "snapshot.pkl")
-    real = {}
+    real, floor = {}, {}
     at = AppTest.from_file(str(FLOOR_APP.parents[1] / "app.py"), default_timeout=120).run()
-    for page in sorted(snapshot.navigation, key=lambda p: not p.default):
-        if not page.default:
+    for state, (codes, _) in STATES.items():
+        at.session_state[snapshot.country_key] = codes
+        for page in snapshot.navigation:
             at.switch_page(page.page_file).run()
-        real[page.url_path] = (_kinds(at.main), _kinds(at.sidebar))
-    floor = {}
+            real[state, page.url_path] = (_kinds(at.main), _kinds(at.sidebar))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(SNAPSHOT_ENV, str(snapshot_file))
         at = AppTest.from_file(str(FLOOR_APP), default_timeout=120).run()
-        for url_path in PAGES:
-            switch_floor_page(at, url_path).run()
-            assert not at.exception, f"floor page {url_path!r}: {at.exception}"
-            floor[url_path] = (_kinds(at.main), _kinds(at.sidebar))
+        for state, (_, labels) in STATES.items():
+            at.session_state[snapshot.country_key] = labels
+            for url_path in PAGES:
+                switch_floor_page(at, url_path).run()
+                assert not at.exception, f"floor page {url_path!r}: {at.exception}"
+                floor[state, url_path] = (_kinds(at.main), _kinds(at.sidebar))
     return real, floor, snapshot.skipped_kinds()
 
 
@@ -62,20 +65,24 @@ def test_the_snapshot_knows_every_element_kind_the_pages_use(real_and_floor) -> 
     assert skipped == set()
 
 
+@pytest.mark.parametrize("state", STATES)
 @pytest.mark.parametrize("url_path", PAGES)
 def test_the_floor_page_draws_the_same_charts_and_tables_as_the_page(
-    real_and_floor, url_path: str
+    real_and_floor, url_path: str, state: str
 ) -> None:
     real, floor, _ = real_and_floor
-    real_main, _ = real[url_path]
-    floor_main, _ = floor[url_path]
+    real_main, _ = real[state, url_path]
+    floor_main, _ = floor[state, url_path]
     assert real_main["plotly_chart"] >= 1 or real_main["dataframe"] >= 1
     assert floor_main["plotly_chart"] == real_main["plotly_chart"]
     assert floor_main["dataframe"] == real_main["dataframe"]
     assert floor_main == real_main
 
 
+@pytest.mark.parametrize("state", STATES)
 @pytest.mark.parametrize("url_path", PAGES)
-def test_the_floor_page_has_the_same_sidebar_widgets(real_and_floor, url_path: str) -> None:
+def test_the_floor_page_has_the_same_sidebar_widgets(
+    real_and_floor, url_path: str, state: str
+) -> None:
     real, floor, _ = real_and_floor
-    assert floor[url_path][1] == real[url_path][1]
+    assert floor[state, url_path][1] == real[state, url_path][1]

@@ -1,11 +1,14 @@
 """The same-shape floor: what Streamlit itself costs for a page of the dashboard.
 
-A page is snapshotted once under AppTest: its elements in order (texts, metrics, notices,
-tables as Arrow bytes, charts as plotly JSON, widgets with their options, expanders, columns,
-horizontal rows), its sidebar, and the app's navigation. `floor_app.py` replays the snapshot
-with the same public Streamlit calls, from figures and frames loaded when the floor app starts,
-so a filter change there costs only Streamlit's own work for that shape of page. The
-dashboard's time over the floor's is what our code costs.
+A page is snapshotted under AppTest, once with no filter and once with a country in the
+country filter (the first one the benchmark picks): its elements in order (texts, metrics,
+notices, tables as Arrow bytes, charts as plotly JSON, widgets with their options, expanders,
+columns, horizontal rows), its sidebar, and the app's navigation. `floor_app.py` replays the
+snapshot with the same public Streamlit calls, from figures and frames loaded when the floor
+app starts: the filtered snapshot while its country filter holds a country, the other one when
+it is empty. So a filter change there redraws changed charts and tables, as on the dashboard,
+but costs only Streamlit's own work for that shape of page. The dashboard's time over the
+floor's is what our code costs.
 
 Element kinds the replay does not know are left out and listed (`skipped_kinds`).
 """
@@ -20,6 +23,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from dashboard.bench.server import APP
+from dashboard.ui.state import WIDGET_KEYS
 
 FLOOR_APP = Path(__file__).resolve().with_name("floor_app.py")
 SNAPSHOT_ENV = "DASHBOARD_BENCH_FLOOR"  # the floor app reads its snapshot file from here
@@ -49,7 +53,10 @@ class Snapshot:
     """Everything the floor app needs; plain data, so it pickles."""
 
     navigation: list[NavPage]
-    pages: dict[str, PageSnapshot] = field(default_factory=dict)  # by url_path
+    pages: dict[str, PageSnapshot] = field(default_factory=dict)  # by url_path, no filter
+    filtered: dict[str, PageSnapshot] = field(default_factory=dict)  # with `countries`
+    countries: tuple[str, ...] = ()
+    country_key: str = WIDGET_KEYS["country"]  # the sidebar's country filter
 
     def skipped_kinds(self) -> set[str]:
         skipped: set[str] = set()
@@ -60,7 +67,7 @@ class Snapshot:
                     skipped.add(node["kind"].removeprefix("skipped:"))
                 walk(node.get("children", []))
 
-        for page in self.pages.values():
+        for page in [*self.pages.values(), *self.filtered.values()]:
             walk(page.main)
             walk(page.sidebar)
         return skipped
@@ -175,16 +182,20 @@ def snapshot_page(at: AppTest) -> PageSnapshot:
     )
 
 
-def take_snapshot(app: Path = APP, timeout_s: float = 120) -> Snapshot:
-    """Run every page of `app` once under AppTest (in the current environment) and snapshot it."""
-    snap = Snapshot(navigation(app))
+def take_snapshot(
+    app: Path = APP, timeout_s: float = 120, countries: tuple[str, ...] = ("ROU",)
+) -> Snapshot:
+    """Run every page of `app` under AppTest (in the current environment) and snapshot it,
+    with no filter and with `countries` in the country filter."""
+    snap = Snapshot(navigation(app), countries=countries)
     at = AppTest.from_file(str(app), default_timeout=timeout_s)
     at.run()
-    for page in sorted(snap.navigation, key=lambda p: not p.default):
-        if not page.default:
+    for chosen, kept in (((), snap.pages), (countries, snap.filtered)):
+        at.session_state[snap.country_key] = list(chosen)
+        for page in snap.navigation:
             at.switch_page(page.page_file)
             at.run()
-        snap.pages[page.url_path] = snapshot_page(at)
+            kept[page.url_path] = snapshot_page(at)
     return snap
 
 

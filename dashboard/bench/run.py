@@ -162,8 +162,9 @@ def run_all(settings: Settings) -> dict:
             "chart_bytes": "plotly figure JSON (PlotlyChart.spec) per rerun, AppTest",
             "table_bytes": "Arrow bytes of st.dataframe/st.table per rerun, AppTest",
             "memory": "server VmRSS after 1 session visited every page, and after N sessions",
-            "floor": "per page, the page's elements snapshotted under AppTest (today's data) "
-            "and replayed by floor_app.py from prebuilt figures and frames",
+            "floor": "per page, the page's elements snapshotted under AppTest (today's data; "
+            "no filter, and the first country in the filter) and replayed by floor_app.py from "
+            "prebuilt figures and frames",
         },
         "figures": {},
         "notes": [],
@@ -197,7 +198,7 @@ def run_all(settings: Settings) -> dict:
         today = datasets[TODAY]
         print("Snapshotting every page for the same-shape floor…", flush=True)
         with serverwork.environment(today.env):
-            snapshot = take_snapshot(APP, settings.timeout_s)
+            snapshot = take_snapshot(APP, settings.timeout_s, settings.countries[:1])
         floor_env = {SNAPSHOT_ENV: str(write_snapshot(snapshot, work / "floor-snapshot.pkl"))}
         for kind in sorted(snapshot.skipped_kinds()):
             results["notes"].append(f"floor: element kind {kind!r} is not replayed")
