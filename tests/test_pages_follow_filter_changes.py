@@ -72,3 +72,16 @@ def test_overview_counts_follow_the_country_back_and_forth() -> None:
     _set(at, "country", [])
     assert (at.metric[0].value, at.metric[1].value) == (partners_all, meetings_all)
     assert not at.exception
+
+
+def test_cooperation_areas_follow_the_country_back_and_forth() -> None:
+    at = run_app("views/areas.py")
+    assert "Selected" not in [s.value for s in at.subheader]
+
+    _set(at, "country", ["ROU"])
+    assert "Selected" in [s.value for s in at.subheader]
+    assert "Country profile: Romania" in [link.label for link in at.get("page_link")]
+
+    _set(at, "country", [])
+    assert "Selected" not in [s.value for s in at.subheader]
+    assert not at.exception
