@@ -53,6 +53,16 @@ def test_downloaded_csv_holds_exactly_the_rows_and_columns_shown(app_page) -> No
     app_page.assert_clean()
 
 
+def test_a_tables_xlsx_holds_the_table_and_its_sources(app_page) -> None:
+    app_page.open("/compare?" + "&".join(f"{k}={v}" for k, v in COMPARE.items()))
+    expect(app_page.page.locator(".st-key-cmp_table_xlsx button")).to_be_visible()
+    workbook = load_workbook(io.BytesIO(_download(app_page, "cmp_table_xlsx").read_bytes()))
+    assert workbook.sheetnames[0] == "compare_values"
+    sources = [row for row in workbook["Sources"].iter_rows(values_only=True) if any(row)]
+    assert any("World Bank" in str(cell) for row in sources for cell in row)
+    app_page.assert_clean()
+
+
 def test_country_brief_pdf_is_delivered_in_one_click(app_page) -> None:
     app_page.open("/country?country=ROU")
     pdf = _download(app_page, "country_brief_pdf")

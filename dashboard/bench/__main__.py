@@ -50,6 +50,11 @@ def _all_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--countries", nargs="+", help="ISO3 codes typed into the filter")
     parser.add_argument("--no-synthetic", action="store_true", help="today's data only")
     parser.add_argument("--no-browser", action="store_true", help="AppTest figures only")
+    parser.add_argument(
+        "--database-url",
+        help="also run the dashboard on today's data with this records database "
+        "(DASHBOARD_DATABASE_URL) and compare it with CSV-only",
+    )
 
 
 def _settings(args: argparse.Namespace):
@@ -76,6 +81,7 @@ def _settings(args: argparse.Namespace):
         json_path=args.json,
         skip_synthetic=args.no_synthetic,
         skip_browser=args.no_browser,
+        database_url=args.database_url,
     )
 
 

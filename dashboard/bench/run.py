@@ -1,4 +1,5 @@
-"""The whole benchmark in one run: baseline, today's data, synthetic data at about 100 times.
+"""The whole benchmark in one run: baseline, same-shape floor, today's data, synthetic data at
+about 100 times (and, if asked, today's data with a records database).
 
 python -m dashboard.bench [all] [--quick] [--json FILE] [...]   (see __main__.py)
 
@@ -18,13 +19,29 @@ import statistics
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
 from dashboard.bench import browser as bb
 from dashboard.bench import serverwork
-from dashboard.bench.report import BASELINE, SYNTHETIC, TODAY, evaluate_targets, print_table
+from dashboard.bench.floor import (
+    FLOOR_APP,
+    SNAPSHOT_ENV,
+    switch_floor_page,
+    take_snapshot,
+    write_snapshot,
+)
+from dashboard.bench.report import (
+    BASELINE,
+    FLOOR,
+    RECORDS,
+    SYNTHETIC,
+    TODAY,
+    evaluate_targets,
+    print_table,
+)
 from dashboard.bench.server import APP, BASELINE_APP, ROOT, chromium
 from dashboard.bench.synthetic import generate
 from dashboard.datasets.loader import DEFAULT_DATA_DIR, load_package
@@ -49,6 +66,9 @@ class Settings:
     json_path: Path = DEFAULT_JSON
     skip_synthetic: bool = False
     skip_browser: bool = False
+    # The dashboard once more on today's data with this records database
+    # (DASHBOARD_DATABASE_URL), for "with the records database within 1.1x of CSV-only".
+    database_url: str | None = None
 
 
 QUICK = {
@@ -142,6 +162,9 @@ def run_all(settings: Settings) -> dict:
             "chart_bytes": "plotly figure JSON (PlotlyChart.spec) per rerun, AppTest",
             "table_bytes": "Arrow bytes of st.dataframe/st.table per rerun, AppTest",
             "memory": "server VmRSS after 1 session visited every page, and after N sessions",
+            "floor": "per page, the page's elements snapshotted under AppTest (today's data; "
+            "no filter, and the first country in the filter) and replayed by floor_app.py from "
+            "prebuilt figures and frames",
         },
         "figures": {},
         "notes": [],
@@ -172,19 +195,39 @@ def run_all(settings: Settings) -> dict:
         pages = app_pages()
         if settings.pages:
             pages = {path: file for path, file in pages.items() if path in settings.pages}
+        today = datasets[TODAY]
+        print("Snapshotting every page for the same-shape floor…", flush=True)
+        with serverwork.environment(today.env):
+            snapshot = take_snapshot(APP, settings.timeout_s, settings.countries[:1])
+        floor_env = {SNAPSHOT_ENV: str(write_snapshot(snapshot, work / "floor-snapshot.pkl"))}
+        for kind in sorted(snapshot.skipped_kinds()):
+            results["notes"].append(f"floor: element kind {kind!r} is not replayed")
+        today_choices = _country_names(today.data_dir, settings.countries)
         targets = [
-            bb.Target(BASELINE, BASELINE_APP, {}, ["/"], "selectbox", ["Series 2", "Series 3"])
+            bb.Target(BASELINE, BASELINE_APP, {}, ["/"], "selectbox", ["Series 2", "Series 3"]),
+            bb.Target(FLOOR, FLOOR_APP, floor_env, list(pages), "multiselect", today_choices),
         ]
         for d in datasets.values():
             choices = _country_names(d.data_dir, settings.countries)
             targets.append(bb.Target(d.name, APP, d.env, list(pages), "multiselect", choices))
+        if settings.database_url:
+            records_env = {**today.env, "DASHBOARD_DATABASE_URL": settings.database_url}
+            targets.append(
+                bb.Target(RECORDS, APP, records_env, list(pages), "multiselect", today_choices)
+            )
 
         print("Server work per rerun (AppTest)…", flush=True)
         for target in targets:
-            page_files = {"/": None} if target.name == BASELINE else pages
+            page_choices: dict[str, serverwork.PageChoice] = pages
+            if target.name == BASELINE:
+                page_choices = {"/": None}
+            elif target.name == FLOOR:
+                page_choices = {
+                    path: partial(switch_floor_page, url_path=path.strip("/")) for path in pages
+                }
             figures = serverwork.measure_pages(
                 Path(target.app),
-                page_files,
+                page_choices,
                 target.env,
                 settings.reruns,
                 settings.timeout_s,
@@ -220,9 +263,11 @@ def _browser_figures(
 ) -> None:
     with chromium() as browser:
         print("Cold start…", flush=True)
-        cold: dict[str, list[float]] = {t.name: [] for t in targets}
+        # The floor's figures are per page; its start-up is not a target.
+        cold_targets = [t for t in targets if t.name != FLOOR]
+        cold: dict[str, list[float]] = {t.name: [] for t in cold_targets}
         for _ in range(settings.cold_repeat):  # interleaved, so noise hits every target alike
-            for target in targets:
+            for target in cold_targets:
                 try:
                     seconds, drawn = bb.cold_start(browser, target, log_dir, settings.timeout_s)
                 except Exception as exc:  # noted; the other targets are still measured
@@ -234,7 +279,7 @@ def _browser_figures(
                     note += "the first idle frame with a title"
                     if note not in results["notes"]:
                         results["notes"].append(note)
-        for target in targets:
+        for target in cold_targets:
             figures = results["figures"][target.name]
             if cold[target.name]:
                 figures["cold_start_s"] = statistics.median(cold[target.name])
@@ -248,7 +293,7 @@ def _browser_figures(
                     target,
                     log_dir,
                     changes,
-                    settings.sessions,
+                    1 if target.name == FLOOR else settings.sessions,
                     settings.timeout_s,
                     settings.page_budget_s,
                     settings.memory_budget_s,
@@ -262,11 +307,11 @@ def _browser_figures(
                 page["interaction_ms"] = summary["median"]
                 page["interaction_range_ms"] = [summary["min"], summary["max"]]
                 page["charts_in_browser"] = sessions.charts.get(path, 0)
-            figures["memory_mb"] = {
-                "idle": sessions.rss_idle_mb,
-                "one_session": sessions.rss_1_mb,
-                "n_sessions": sessions.rss_n_mb,
-                "sessions": sessions.sessions,
-                "per_session": sessions.per_session_mb,
-            }
+            figures["memory_mb"] = {"idle": sessions.rss_idle_mb, "one_session": sessions.rss_1_mb}
+            if target.name != FLOOR:  # the floor opens no extra sessions
+                figures["memory_mb"] |= {
+                    "n_sessions": sessions.rss_n_mb,
+                    "sessions": sessions.sessions,
+                    "per_session": sessions.per_session_mb,
+                }
             results["notes"] += sessions.notes

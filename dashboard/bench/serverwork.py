@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,17 +39,24 @@ def _timed_run(at: AppTest) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+PageChoice = str | Callable[[AppTest], object] | None
+
+
 def measure_page(
-    app: Path, page_file: str | None, reruns: int, timeout_s: float, budget_s: float = 60
+    app: Path, page: PageChoice, reruns: int, timeout_s: float, budget_s: float = 60
 ) -> dict:
-    """Figures for one page; `page_file` like "views/country.py" (None: the default page).
+    """Figures for one page: `page` is a page file like "views/country.py", a function that
+    switches the AppTest to the page (for pages that are functions), or None (the default).
 
     Reruns stop early (after at least one) once `budget_s` is spent.
     """
     at = AppTest.from_file(str(app), default_timeout=timeout_s)
-    if page_file:
+    if page:
         at.run()
-        at.switch_page(page_file)
+        if callable(page):
+            page(at)
+        else:
+            at.switch_page(page)
     deadline = time.monotonic() + budget_s
     first_ms = _timed_run(at)
     rerun_ms: list[float] = []
@@ -74,15 +81,15 @@ def measure_page(
 
 def measure_pages(
     app: Path,
-    pages: dict[str, str | None],
+    pages: dict[str, PageChoice],
     env: dict[str, str],
     reruns: int,
     timeout_s: float,
     budget_s: float = 60,
 ) -> dict[str, dict]:
-    """`pages` maps URL path to page file (None for the app's only/default page)."""
+    """`pages` maps URL path to its page (see `measure_page`)."""
     with environment(env):
         return {
-            path: measure_page(app, page_file, reruns, timeout_s, budget_s)
-            for path, page_file in pages.items()
+            path: measure_page(app, page, reruns, timeout_s, budget_s)
+            for path, page in pages.items()
         }

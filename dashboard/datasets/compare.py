@@ -46,6 +46,7 @@ class Comparison:
     source_ids: list[str] = field(default_factory=list)
 
 
+@per_package
 def indicator_codes(package: LoadedPackage) -> list[str]:
     """Indicator codes in the catalogue, the default one first."""
     codes = list(package.table("indicator_catalogue")["indicator_code"].dropna())
@@ -60,6 +61,7 @@ def _values(package: LoadedPackage, indicator_code: str) -> pd.DataFrame:
     return values[(values["indicator_code"] == indicator_code).to_numpy()]
 
 
+@per_package
 def default_countries(package: LoadedPackage, indicator_code: str) -> list[str]:
     """Pakistan, then the partner countries that have at least one value of the indicator."""
     countries = package.table("countries")
@@ -69,6 +71,7 @@ def default_countries(package: LoadedPackage, indicator_code: str) -> list[str]:
     return list(dict.fromkeys([HOME_ISO3, *partners["iso3"]]))
 
 
+@per_package
 def reference_groups(package: LoadedPackage, indicator_code: str) -> list[str]:
     """Aggregates (World, income groups, regions) with values of the indicator, World first."""
     countries = package.table("countries")
@@ -120,6 +123,7 @@ def latest_values(series: pd.DataFrame) -> pd.DataFrame:
     return latest.assign(rank=pd.array(range(1, len(latest) + 1), dtype="Int64"))
 
 
+@per_package
 def data_years(
     package: LoadedPackage, indicator_code: str, countries: Sequence[str]
 ) -> tuple[int, int] | None:

@@ -38,8 +38,10 @@ def _csv_of(frame: TableOrBuilder, source_lines: list[str]) -> bytes:
     return to_csv_bytes(_built(frame), source_lines)
 
 
-def _xlsx_of(frame: TableOrBuilder, sheet: str, sources: pd.DataFrame) -> bytes:
-    return to_xlsx_bytes({sheet: _built(frame)}, sources)
+def _xlsx_of(
+    frame: TableOrBuilder, sheet: str, package: LoadedPackage, source_ids: list[str]
+) -> bytes:
+    return to_xlsx_bytes({sheet: _built(frame)}, sources_table(package, source_ids))
 
 
 def download_buttons(
@@ -53,11 +55,11 @@ def download_buttons(
 ) -> None:
     """CSV and XLSX of exactly `frame`, each with its sources, built only when clicked.
 
-    `frame` may be a function that builds the table, so a large one costs nothing per rerun.
+    `frame` may be a function that builds the table, so a large one costs nothing per rerun;
+    the workbook's sources sheet is looked up on the click too.
     """
     ids = list(source_ids)
     line = source_line(package, ids, as_of, limit=20)
-    sources = sources_table(package, ids)
     row = st.container(horizontal=True)
     row.download_button(
         "Download CSV",
@@ -70,7 +72,7 @@ def download_buttons(
     )
     row.download_button(
         "Download XLSX",
-        data=partial(_xlsx_of, frame, file_stem, sources),
+        data=partial(_xlsx_of, frame, file_stem, package, ids),
         file_name=f"{file_stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",

@@ -1,6 +1,7 @@
 """Cooperation areas: partner countries × cooperation areas — partner strength, our priority,
 the programmes that fund each area. Selecting a cell sets the country and area filters and
-leads to the country profile and the EU programmes.
+leads to the country profile and the EU programmes. The matrix, its chart and its data for
+a set of filters are built once per process (`areas_page_data`).
 """
 
 import pandas as pd
@@ -8,6 +9,8 @@ import streamlit as st
 
 from dashboard.charts.areas import area_matrix
 from dashboard.datasets.citations import source_line
+from dashboard.datasets.filters import Filters
+from dashboard.datasets.loader import LoadedPackage, per_package
 from dashboard.datasets.matrix import (
     MAX_MATRIX_AREAS,
     MAX_MATRIX_PARTNERS,
@@ -48,7 +51,44 @@ ctx = page_setup(
 package, filters = ctx.package, ctx.filters
 names = ctx.country_names
 
-partners = partner_rows(package, filters)
+
+# A page script runs as "__main__": this name is unique among the pages, so its entries in the
+# per-package memo are too.
+@per_package
+def areas_page_data(package: LoadedPackage, filters: Filters) -> dict[str, object]:
+    """The partners, the matrix, its chart and its data for `filters`, built once per process."""
+    data: dict[str, object] = {"partners": partner_rows(package, filters)}
+    if data["partners"].empty:
+        return data
+    matrix = partner_area_matrix(
+        package, filters, max_partners=MAX_MATRIX_PARTNERS, max_areas=MAX_MATRIX_AREAS
+    )
+    areas_in_filters = area_columns(package, filters)
+    areas = areas_in_filters[areas_in_filters["area_id"].isin(set(matrix["area_id"])).to_numpy()]
+    releases = package.table("cooperation_areas")
+    release_source = releases.loc[
+        releases["in_founding_release"].fillna(False).astype(bool), "source_id"
+    ]
+    data |= {
+        "matrix": matrix,
+        "areas_in_filters": areas_in_filters,
+        "areas": areas,
+        "source_ids": matrix_source_ids(package, matrix),
+        "figure": area_matrix(
+            matrix,
+            area_funding(package, areas),
+            title="Partner strength by cooperation area",
+            priority_source=source_line(
+                package, release_source.head(1), None, limit=1
+            ).removeprefix("Source: "),
+        ),
+        "table": matrix[list(MATRIX_COLUMNS)].rename(columns=MATRIX_COLUMNS),
+    }
+    return data
+
+
+page_data = areas_page_data(package, filters)
+partners = page_data["partners"]
 not_partners = [c for c in filters.countries if c not in set(partners["iso3"])]
 if not_partners:
     st.info(
@@ -60,18 +100,9 @@ if partners.empty:
     st.info("No partner country in the country filter. Clear it to see every partner.")
     st.stop()
 
-matrix = partner_area_matrix(
-    package, filters, max_partners=MAX_MATRIX_PARTNERS, max_areas=MAX_MATRIX_AREAS
-)
-areas_in_filters = area_columns(package, filters)
-areas = areas_in_filters[areas_in_filters["area_id"].isin(set(matrix["area_id"])).to_numpy()]
-funding = area_funding(package, areas)
-releases = package.table("cooperation_areas")
-release_source = releases.loc[
-    releases["in_founding_release"].fillna(False).astype(bool), "source_id"
-]
+matrix, areas = page_data["matrix"], page_data["areas"]
+areas_in_filters = page_data["areas_in_filters"]
 as_of = as_of_for(package, "country_areas", "meetings", "meeting_areas", "programme_areas")
-source_ids = matrix_source_ids(package, matrix)
 
 
 def _select_cell() -> None:
@@ -110,19 +141,12 @@ if matrix["score"].sum() == 0:
 elif matrix["meetings"].sum() == 0 and (filters.start or filters.end):
     st.caption("No meeting in the period chosen: the strengths shown are named expertise only.")
 show_chart(
-    area_matrix(
-        matrix,
-        funding,
-        title="Partner strength by cooperation area",
-        priority_source=source_line(package, release_source.head(1), None, limit=1).removeprefix(
-            "Source: "
-        ),
-    ),
-    matrix[list(MATRIX_COLUMNS)].rename(columns=MATRIX_COLUMNS),
+    page_data["figure"],
+    page_data["table"],
     key=MATRIX_KEY,
     file_stem="cooperation_matrix",
     package=package,
-    source_ids=source_ids,
+    source_ids=page_data["source_ids"],
     as_of=as_of,
     on_select=_select_cell,
 )

@@ -1,7 +1,9 @@
 """Compare indicators: any indicator, any countries, any years — trend, ranking and table.
 
 The indicator travels in the URL as ``indicator=<code>`` next to the shared filters; clicking
-a ranking bar sets the country filter, so the charts filter each other.
+a ranking bar sets the country filter, so the charts filter each other. Its charts and tables
+are kept per process (`compare_page_parts`): a filter change back to a view seen before only
+redraws them.
 """
 
 import pandas as pd
@@ -18,6 +20,7 @@ from dashboard.datasets.compare import (
     reference_groups,
 )
 from dashboard.datasets.filters import parse_page_code, year_range
+from dashboard.datasets.loader import LoadedPackage, per_package
 from dashboard.ui.display import show_chart, show_table
 from dashboard.ui.page import as_of_for, page_setup
 from dashboard.ui.selection import selection_values
@@ -103,8 +106,50 @@ references = col_references.multiselect(
 
 compared = list(filters.countries) or default_countries(package, indicator)
 years = year_range(filters, data_years(package, indicator, compared) or (1960, 2030))
-comparison = build_comparison(package, indicator, filters.countries, years, references)
-title_years = f"{comparison.years[0]}–{comparison.years[1]}" if comparison.years else ""
+
+
+# A page script runs as "__main__": this name is unique among the pages, so its entries in the
+# per-package memo are too.
+@per_package
+def compare_page_parts(
+    package: LoadedPackage,
+    indicator: str,
+    countries: tuple[str, ...],
+    years: tuple[int, int],
+    references: tuple[str, ...],
+) -> dict[str, object]:
+    """The comparison, its charts and the frames shown beside them, built once per process."""
+    comparison = build_comparison(package, indicator, countries, years, references)
+    parts: dict[str, object] = {"comparison": comparison}
+    if comparison.series.empty:
+        return parts
+    title_years = f"{comparison.years[0]}–{comparison.years[1]}" if comparison.years else ""
+    series_shown = comparison.series[list(SERIES_COLUMNS)].rename(columns=SERIES_COLUMNS)
+    if not comparison.references.empty:
+        references_shown = comparison.references[list(SERIES_COLUMNS)].rename(
+            columns=SERIES_COLUMNS
+        )
+        series_shown = pd.concat([series_shown, references_shown], ignore_index=True)
+    parts["trend"] = trend_lines(
+        comparison.series,
+        comparison.references,
+        title=f"{comparison.indicator}, {title_years}",
+        unit=comparison.unit,
+    )
+    parts["trend_data"] = series_shown
+    ranking_columns = {"rank": "Rank", **SERIES_COLUMNS}
+    parts["ranking"] = latest_ranking(
+        comparison.latest,
+        title=f"Latest value per country: {comparison.indicator}",
+        unit=comparison.unit,
+    )
+    parts["ranking_data"] = comparison.latest[list(ranking_columns)].rename(columns=ranking_columns)
+    parts["table"] = comparison_table(comparison.series)
+    return parts
+
+
+parts = compare_page_parts(package, indicator, filters.countries, years, tuple(references))
+comparison = parts["comparison"]
 
 if comparison.defaulted:
     st.caption(
@@ -126,18 +171,9 @@ if HOME_ISO3 in comparison.countries:
     st.caption("Pakistan is drawn with the thick green line and green bar.")
 
 as_of = as_of_for(package, "indicators", "indicator_catalogue")
-series_shown = comparison.series[list(SERIES_COLUMNS)].rename(columns=SERIES_COLUMNS)
-if not comparison.references.empty:
-    references_shown = comparison.references[list(SERIES_COLUMNS)].rename(columns=SERIES_COLUMNS)
-    series_shown = pd.concat([series_shown, references_shown], ignore_index=True)
 show_chart(
-    trend_lines(
-        comparison.series,
-        comparison.references,
-        title=f"{comparison.indicator}, {title_years}",
-        unit=comparison.unit,
-    ),
-    series_shown,
+    parts["trend"],
+    parts["trend_data"],
     key="cmp_trend",
     file_stem="compare_trend",
     package=package,
@@ -153,14 +189,9 @@ def _select_country() -> None:
         set_filter("country", chosen)
 
 
-ranking_columns = {"rank": "Rank", **SERIES_COLUMNS}
 show_chart(
-    latest_ranking(
-        comparison.latest,
-        title=f"Latest value per country: {comparison.indicator}",
-        unit=comparison.unit,
-    ),
-    comparison.latest[list(ranking_columns)].rename(columns=ranking_columns),
+    parts["ranking"],
+    parts["ranking_data"],
     key=RANKING_KEY,
     file_stem="compare_latest",
     package=package,
@@ -174,7 +205,7 @@ st.caption(
     plain(f"{comparison.indicator} ({comparison.unit}); one row per country, one column per year.")
 )
 show_table(
-    comparison_table(comparison.series),
+    parts["table"],
     key="cmp_table",
     file_stem="compare_values",
     package=package,

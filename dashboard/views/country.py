@@ -1,20 +1,27 @@
 """Country profile: one country on one page, next to Pakistan and chosen peers.
 
 Everything shown comes from `build_country_profile`, the same object the PDF brief uses.
+The tables and charts built from it are kept per process (`country_page_tables`,
+`country_page_charts`): a filter change back to a country seen before only redraws them.
 """
 
+from datetime import date
+
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.charts.country import hubs_map, indicator_trend, latest_comparison
 from dashboard.charts.theme import format_value
 from dashboard.datasets.citations import source_line, sources_table
-from dashboard.datasets.filters import to_query
+from dashboard.datasets.filters import Filters, to_query
+from dashboard.datasets.loader import LoadedPackage, per_package
 from dashboard.datasets.profile import HOME_ISO3, KEY_INDICATORS, build_country_profile
 from dashboard.datasets.programme_tree import ELIGIBILITY_WORDS
 from dashboard.datasets.queries import status_text
 from dashboard.export.brief import build_brief
 from dashboard.ui.display import show_chart, show_table
+from dashboard.ui.options import filter_options
 from dashboard.ui.page import as_of_for, page_setup
 from dashboard.ui.present import presenting
 from dashboard.ui.sidebar import set_filter
@@ -31,11 +38,7 @@ ctx = page_setup(
 package, filters = ctx.package, ctx.filters
 names = ctx.country_names
 
-countries = package.table("countries")
-choices = countries[countries["kind"].isin(["country", "union"])].sort_values(
-    ["is_partner", "name"], ascending=[False, True]
-)
-options = list(choices["iso3"])
+options = list(filter_options(package).countries)
 iso3 = filters.countries[0] if filters.countries else DEFAULT_ISO3
 peers = list(filters.countries[1:])
 if iso3 not in options:
@@ -59,14 +62,17 @@ st.selectbox(
     help="Other countries in the sidebar's country filter are shown as peers.",
 )
 
-profile = build_country_profile(package, iso3, peers, ctx.today, period=filters)
+
+# Only the period of the filters limits the profile: the country filter is already `iso3` and
+# `peers`, so a page with a country in the filter and the default page share their profile.
+period = Filters(start=filters.start, end=filters.end)
+profile = build_country_profile(package, iso3, tuple(peers), ctx.today, period=period)
 name = profile.name
 country = profile.country
 sources = sources_table(package, profile.source_ids)
-source_names = dict(zip(sources["source_id"], sources["publisher"], strict=False))
 
 
-def _with_source(frame: pd.DataFrame) -> pd.DataFrame:
+def _with_source(frame: pd.DataFrame, source_names: dict[str, str]) -> pd.DataFrame:
     """Add the publisher's name beside each source id, for hover text."""
     return frame.assign(source=frame["source_id"].map(source_names).fillna(frame["source_id"]))
 
@@ -82,6 +88,165 @@ def _fact_value(value: float, unit: str, comparator: object) -> str:
 def _yes_no(value: object) -> str:
     return "not recorded" if pd.isna(value) else ("yes" if bool(value) else "no")
 
+
+INDICATOR_TABLE_COLUMNS = {
+    "country": "Country",
+    "year": "Year",
+    "value": "Value",
+    "unit": "Unit",
+    "source_id": "Source",
+}
+
+
+# Page scripts run as "__main__": these names are unique among the pages, so their entries in
+# the per-package memo are too.
+@per_package
+def country_page_tables(
+    package: LoadedPackage, iso3: str, peers: tuple[str, ...], today: date, period: Filters
+) -> dict[str, object]:
+    """The frames this page shows for one profile, built once per process."""
+    profile = build_country_profile(package, iso3, peers, today, period=period)
+    sources = sources_table(package, profile.source_ids)
+    source_names = dict(zip(sources["source_id"], sources["publisher"], strict=False))
+    tables: dict[str, object] = {"name": profile.name}
+    facts = profile.facts
+    tables["facts"] = pd.DataFrame(
+        {
+            "Topic": facts["topic"],
+            "Statement": facts["statement"],
+            "Value": [
+                _fact_value(value, unit, comparator)
+                for value, unit, comparator in zip(
+                    facts["value"], facts["unit"].fillna(""), facts["comparator"], strict=True
+                )
+            ],
+            "Unit": facts["unit"].fillna(""),
+            "Period": facts["period"].fillna(""),
+            "As of": facts["as_of"].dt.date,
+            "Source": facts["source_id"].map(source_names).fillna(facts["source_id"]),
+        }
+    )
+    indicators = _with_source(profile.indicators, source_names)
+    latest = _with_source(profile.latest, source_names)
+    shown_codes = [c for c in KEY_INDICATORS if (indicators["indicator_code"] == c).any()]
+    tables["indicators"], tables["latest"], tables["shown_codes"] = indicators, latest, shown_codes
+    tables["labels"] = dict(
+        zip(indicators["indicator_code"], indicators["indicator"].astype(str), strict=True)
+    )
+    comparison = latest.assign(
+        shown=[
+            f"{format_value(v, u)} ({y})"
+            for v, u, y in zip(
+                latest["value"], latest["unit"].fillna(""), latest["year"], strict=True
+            )
+        ]
+    ).pivot_table(
+        index=["indicator_code", "indicator"], columns="country", values="shown", aggfunc="first"
+    )
+    comparison = comparison.reindex(shown_codes, level=0).reset_index(level=0, drop=True)
+    tables["latest_values"] = (
+        comparison.reset_index().rename(columns={"indicator": "Indicator"}).fillna("no data")
+    )
+    companies = profile.companies
+    tables["companies"] = pd.DataFrame(
+        {
+            "Company": companies["name"],
+            "Sector": companies["sector"],
+            "Presence": companies["presence"],
+            "Description": companies["description"],
+            "Source": companies["source_id"].map(source_names),
+        }
+    )
+    tables["hubs"] = _with_source(profile.hubs, source_names)
+    expertise = profile.expertise
+    tables["expertise"] = pd.DataFrame(
+        {
+            "Area": expertise["area"],
+            "How we know": expertise["relation"],
+            "Meetings": expertise["meetings"],
+            "Source": expertise["source_id"].map(source_names),
+        }
+    )
+    access = profile.programme_access
+    tables["programme_access"] = pd.DataFrame(
+        {
+            "Programme": access["name"],
+            "Budget": [format_value(v, "EUR m") for v in access["budget_eur_m"]],
+            "Pakistan's eligibility": access["pakistan_eligibility"].map(
+                lambda e: ELIGIBILITY_WORDS.get(e, e) if isinstance(e, str) else "not recorded"
+            ),
+            "Pakistan's route": access["eligibility_route"],
+            f"{profile.name}'s status": access["partner_status"],
+        }
+    )
+    meetings = profile.meetings
+    tables["meetings"] = pd.DataFrame(
+        {
+            "Date": meetings["date"].dt.date,
+            "Meeting": meetings["title"],
+            "Type": meetings["event_type_detail"],
+            "Pakistan lead": meetings["pakistan_lead"],
+            f"{profile.name} lead": meetings["partner_lead"],
+        }
+    )
+    followups = profile.open_followups
+    tables["open_followups"] = pd.DataFrame(
+        {
+            "Raised": followups["raised"].dt.date,
+            "Action": followups["description"],
+            "Status": status_text(followups),
+            "Age (days)": followups["age_days"],
+            "Due": followups["due"].dt.date,
+            "Overdue": followups["overdue"],
+        }
+    )
+    return tables
+
+
+@per_package
+def country_page_charts(
+    package: LoadedPackage,
+    iso3: str,
+    peers: tuple[str, ...],
+    today: date,
+    period: Filters,
+    code: str,
+) -> dict[str, object]:
+    """The two charts of indicator `code`, their data and sources, built once per process."""
+    tables = country_page_tables(package, iso3, peers, today, period)
+    indicators, latest = tables["indicators"], tables["latest"]
+    rows = indicators[indicators["indicator_code"] == code]
+    ids = list(rows["source_id"].dropna().unique())
+    line = source_line(package, ids, as_of_for(package, "indicators", "indicator_catalogue"))
+    columns = list(INDICATOR_TABLE_COLUMNS)
+    return {
+        "ids": ids,
+        "trend": indicator_trend(indicators, code, HOME_ISO3, source=line),
+        "trend_data": rows[columns].rename(columns=INDICATOR_TABLE_COLUMNS),
+        "latest": latest_comparison(latest, code, HOME_ISO3, source=line),
+        "latest_data": latest[latest["indicator_code"] == code][columns].rename(
+            columns=INDICATOR_TABLE_COLUMNS
+        ),
+    }
+
+
+@per_package
+def country_page_hubs_map(
+    package: LoadedPackage, iso3: str, peers: tuple[str, ...], today: date, period: Filters
+) -> go.Figure:
+    """The map of the country's tech hubs, built once per process."""
+    tables = country_page_tables(package, iso3, peers, today, period)
+    hubs = tables["hubs"]
+    hub_ids = list(hubs["source_id"].dropna()) + list(hubs["coord_source_id"].dropna())
+    return hubs_map(
+        hubs,
+        title=f"Tech hubs in {tables['name']}",
+        source=source_line(package, hub_ids, as_of_for(package, "tech_hubs")),
+    )
+
+
+page_key = (iso3, tuple(peers), ctx.today, period)
+tables = country_page_tables(package, *page_key)
 
 st.header(plain(name))
 facts_line = [
@@ -129,95 +294,54 @@ st.subheader("Tech-sector facts")
 if profile.is_empty("facts"):
     st.info(f"No tech-sector facts recorded for {plain(name)}.")
 else:
-    facts = profile.facts
     show_table(
-        pd.DataFrame(
-            {
-                "Topic": facts["topic"],
-                "Statement": facts["statement"],
-                "Value": [
-                    _fact_value(value, unit, comparator)
-                    for value, unit, comparator in zip(
-                        facts["value"], facts["unit"].fillna(""), facts["comparator"], strict=True
-                    )
-                ],
-                "Unit": facts["unit"].fillna(""),
-                "Period": facts["period"].fillna(""),
-                "As of": facts["as_of"].dt.date,
-                "Source": facts["source_id"].map(source_names).fillna(facts["source_id"]),
-            }
-        ),
+        tables["facts"],
         key="country_facts",
         file_stem=f"{iso3.lower()}-sector-facts",
         package=package,
-        source_ids=facts["source_id"].dropna(),
+        source_ids=profile.facts["source_id"].dropna(),
         as_of=as_of_for(package, "sector_facts"),
     )
 
 st.subheader("Indicators next to Pakistan" + (" and peers" if peers else ""))
-indicators = _with_source(profile.indicators)
-latest = _with_source(profile.latest)
-shown_codes = [c for c in KEY_INDICATORS if (indicators["indicator_code"] == c).any()]
+indicators, latest = tables["indicators"], tables["latest"]
+shown_codes = tables["shown_codes"]
 if indicators.empty:
     st.info(f"No indicator values recorded for {plain(name)} or Pakistan.")
 else:
     if not (indicators["iso3"] == iso3).any():
         st.info(f"No indicator values recorded for {plain(name)}; Pakistan's are shown.")
-    labels = {
-        code: str(indicators.loc[indicators["indicator_code"] == code, "indicator"].iloc[0])
-        for code in shown_codes
-    }
+    labels = tables["labels"]
     indicators_as_of = as_of_for(package, "indicators", "indicator_catalogue")
     # One indicator at a time keeps a rerun to a few charts; a presentation steps through all.
     chosen = st.selectbox("Indicator", shown_codes, format_func=labels.get, key="country_indicator")
     for code in shown_codes if presenting() else [chosen]:
-        rows = indicators[indicators["indicator_code"] == code]
-        latest_rows = latest[latest["indicator_code"] == code]
-        ids = list(rows["source_id"].dropna().unique())
-        line = source_line(package, ids, indicators_as_of)
-        table_columns = {
-            "country": "Country",
-            "year": "Year",
-            "value": "Value",
-            "unit": "Unit",
-            "source_id": "Source",
-        }
+        charts = country_page_charts(package, *page_key, code)
         trend_col, latest_col = st.columns([3, 2])
         with trend_col:
             show_chart(
-                indicator_trend(indicators, code, HOME_ISO3, source=line),
-                rows[list(table_columns)].rename(columns=table_columns),
+                charts["trend"],
+                charts["trend_data"],
                 key=f"country_trend_{code}",
                 file_stem=f"{iso3.lower()}-{code}-trend",
                 package=package,
-                source_ids=ids,
+                source_ids=charts["ids"],
                 as_of=indicators_as_of,
             )
         with latest_col:
             show_chart(
-                latest_comparison(latest, code, HOME_ISO3, source=line),
-                latest_rows[list(table_columns)].rename(columns=table_columns),
+                charts["latest"],
+                charts["latest_data"],
                 key=f"country_latest_{code}",
                 file_stem=f"{iso3.lower()}-{code}-latest",
                 package=package,
-                source_ids=ids,
+                source_ids=charts["ids"],
                 as_of=indicators_as_of,
             )
 
     st.markdown("**Latest values side by side**")
-    comparison = latest.assign(
-        shown=[
-            f"{format_value(v, u)} ({y})"
-            for v, u, y in zip(
-                latest["value"], latest["unit"].fillna(""), latest["year"], strict=True
-            )
-        ]
-    ).pivot_table(
-        index=["indicator_code", "indicator"], columns="country", values="shown", aggfunc="first"
-    )
-    comparison = comparison.reindex(shown_codes, level=0).reset_index(level=0, drop=True)
     show_table(
-        comparison.reset_index().rename(columns={"indicator": "Indicator"}).fillna("no data"),
+        tables["latest_values"],
         key="country_latest_table",
         file_stem=f"{iso3.lower()}-latest-values",
         package=package,
@@ -231,21 +355,12 @@ with companies_col:
     if profile.is_empty("companies"):
         st.info(f"No companies recorded for {plain(name)}.")
     else:
-        companies = profile.companies
         show_table(
-            pd.DataFrame(
-                {
-                    "Company": companies["name"],
-                    "Sector": companies["sector"],
-                    "Presence": companies["presence"],
-                    "Description": companies["description"],
-                    "Source": companies["source_id"].map(source_names),
-                }
-            ),
+            tables["companies"],
             key="country_companies",
             file_stem=f"{iso3.lower()}-companies",
             package=package,
-            source_ids=companies["source_id"].dropna(),
+            source_ids=profile.companies["source_id"].dropna(),
             as_of=as_of_for(package, "companies"),
         )
 with hubs_col:
@@ -253,16 +368,11 @@ with hubs_col:
     if profile.is_empty("hubs"):
         st.info(f"No tech hubs recorded for {plain(name)}.")
     else:
-        hubs = _with_source(profile.hubs)
+        hubs = tables["hubs"]
         hub_ids = list(hubs["source_id"].dropna()) + list(hubs["coord_source_id"].dropna())
-        hubs_as_of = as_of_for(package, "tech_hubs")
         st.caption("Hubs: " + ", ".join(plain(city) for city in hubs["city"]))
         show_chart(
-            hubs_map(
-                hubs,
-                title=f"Tech hubs in {name}",
-                source=source_line(package, hub_ids, hubs_as_of),
-            ),
+            country_page_hubs_map(package, *page_key),
             hubs[["city", "kind", "lat", "lon", "source"]].rename(
                 columns={"city": "City", "kind": "Kind", "source": "Source"}
             ),
@@ -270,27 +380,19 @@ with hubs_col:
             file_stem=f"{iso3.lower()}-tech-hubs",
             package=package,
             source_ids=hub_ids,
-            as_of=hubs_as_of,
+            as_of=as_of_for(package, "tech_hubs"),
         )
 
 st.subheader("Areas of expertise")
 if profile.is_empty("expertise"):
     st.info(f"No areas of expertise recorded for {plain(name)}, and none discussed at meetings.")
 else:
-    expertise = profile.expertise
     show_table(
-        pd.DataFrame(
-            {
-                "Area": expertise["area"],
-                "How we know": expertise["relation"],
-                "Meetings": expertise["meetings"],
-                "Source": expertise["source_id"].map(source_names),
-            }
-        ),
+        tables["expertise"],
         key="country_expertise",
         file_stem=f"{iso3.lower()}-areas",
         package=package,
-        source_ids=expertise["source_id"].dropna(),
+        source_ids=profile.expertise["source_id"].dropna(),
         as_of=as_of_for(package, "country_areas", "meeting_areas"),
     )
 
@@ -298,23 +400,12 @@ st.subheader("EU programme access")
 if profile.is_empty("programme_access"):
     st.info(f"No EU programmes recorded for {plain(name)}.")
 else:
-    access = profile.programme_access
     show_table(
-        pd.DataFrame(
-            {
-                "Programme": access["name"],
-                "Budget": [format_value(v, "EUR m") for v in access["budget_eur_m"]],
-                "Pakistan's eligibility": access["pakistan_eligibility"].map(
-                    lambda e: ELIGIBILITY_WORDS.get(e, e) if isinstance(e, str) else "not recorded"
-                ),
-                "Pakistan's route": access["eligibility_route"],
-                f"{name}'s status": access["partner_status"],
-            }
-        ),
+        tables["programme_access"],
         key="country_programmes",
         file_stem=f"{iso3.lower()}-programme-access",
         package=package,
-        source_ids=access["source_id"].dropna(),
+        source_ids=profile.programme_access["source_id"].dropna(),
         as_of=as_of_for(package, "programmes", "countries"),
     )
 
@@ -324,21 +415,12 @@ with meetings_col:
     if profile.is_empty("meetings"):
         st.info(f"No meetings recorded with {plain(name)}.")
     else:
-        meetings = profile.meetings
         show_table(
-            pd.DataFrame(
-                {
-                    "Date": meetings["date"].dt.date,
-                    "Meeting": meetings["title"],
-                    "Type": meetings["event_type_detail"],
-                    "Pakistan lead": meetings["pakistan_lead"],
-                    f"{name} lead": meetings["partner_lead"],
-                }
-            ),
+            tables["meetings"],
             key="country_meetings",
             file_stem=f"{iso3.lower()}-meetings",
             package=package,
-            source_ids=meetings["source_id"].dropna(),
+            source_ids=profile.meetings["source_id"].dropna(),
             as_of=as_of_for(package, "meetings"),
         )
 with followups_col:
@@ -346,22 +428,12 @@ with followups_col:
     if profile.is_empty("open_followups"):
         st.info(f"No open follow-ups recorded for {plain(name)}.")
     else:
-        followups = profile.open_followups
         show_table(
-            pd.DataFrame(
-                {
-                    "Raised": followups["raised"].dt.date,
-                    "Action": followups["description"],
-                    "Status": status_text(followups),
-                    "Age (days)": followups["age_days"],
-                    "Due": followups["due"].dt.date,
-                    "Overdue": followups["overdue"],
-                }
-            ),
+            tables["open_followups"],
             key="country_followups",
             file_stem=f"{iso3.lower()}-open-followups",
             package=package,
-            source_ids=followups["source_id"].dropna(),
+            source_ids=profile.open_followups["source_id"].dropna(),
             as_of=as_of_for(package, "followups"),
         )
 

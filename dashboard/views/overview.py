@@ -1,6 +1,11 @@
-"""Overview: headline figures, partner map, latest meetings, oldest open follow-ups."""
+"""Overview: headline figures, partner map, latest meetings, oldest open follow-ups.
+
+What it shows for a set of filters is built once per process (`overview_page_data`): a
+filter change back to a view seen before only redraws it.
+"""
 
 from dataclasses import replace
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -8,6 +13,8 @@ import streamlit as st
 from dashboard.charts.overview import NOT_ON_MAP, partner_map, partner_meeting_counts
 from dashboard.charts.theme import format_value
 from dashboard.datasets.citations import source_line
+from dashboard.datasets.filters import Filters
+from dashboard.datasets.loader import LoadedPackage, per_package
 from dashboard.datasets.queries import (
     followups_view,
     meetings_view,
@@ -32,16 +39,77 @@ ctx = page_setup(
 package, filters = ctx.package, ctx.filters
 names = ctx.country_names
 
-partners = partners_view(package, filters)
-meetings = meetings_view(package, filters)
-followups = followups_view(package, filters, ctx.today)
-open_followups = followups[followups["is_open"]]
-programmes = reachable_programmes(package, filters)
-period = (
-    f"{filters.start or 'the first record'} to {filters.end or 'today'}"
-    if filters.start or filters.end
-    else "all recorded dates"
-)
+
+def period_words(filters: Filters) -> str:
+    if filters.start or filters.end:
+        return f"{filters.start or 'the first record'} to {filters.end or 'today'}"
+    return "all recorded dates"
+
+
+# A page script runs as "__main__": this name is unique among the pages, so its entries in the
+# per-package memo are too.
+@per_package
+def overview_page_data(package: LoadedPackage, filters: Filters, today: date) -> dict[str, object]:
+    """The frames and figures this page shows for `filters`, built once per process."""
+    data: dict[str, object] = {
+        "partners": partners_view(package, filters),
+        "meetings": meetings_view(package, filters),
+        "programmes": reachable_programmes(package, filters),
+    }
+    followups = followups_view(package, filters, today)
+    data["open_followups"] = followups[followups["is_open"]]
+    all_partners = partners_view(package, replace(filters, countries=()))
+    period_meetings = meetings_view(package, replace(filters, countries=()))
+    data["all_partners"] = all_partners
+    data["map_data"] = partner_meeting_counts(all_partners, period_meetings)
+    data["map_sources"] = list(period_meetings["source_id"].dropna()) + list(
+        all_partners["source_id"].dropna()
+    )
+    data["map"] = partner_map(
+        data["map_data"],
+        title=f"Meetings with partner countries, {period_words(filters)}",
+        source=source_line(
+            package, data["map_sources"], as_of_for(package, "countries", "meetings")
+        ),
+    )
+    data["map_table"] = data["map_data"].rename(
+        columns={
+            "iso3": "ISO3",
+            "country": "Country",
+            "meetings": "Meetings",
+            "latest_meeting": "Latest meeting",
+        }
+    )
+    latest = data["meetings"].head(TOP_ROWS)
+    data["latest"] = latest
+    data["latest_table"] = pd.DataFrame(
+        {
+            "Date": latest["date"].dt.date,
+            "Partner": latest["partner"],
+            "Meeting": latest["title"],
+            "Type": latest["event_type_detail"],
+            "Pakistan lead": latest["pakistan_lead"],
+        }
+    )
+    oldest = data["open_followups"].sort_values("age_days", ascending=False).head(TOP_ROWS)
+    data["oldest"] = oldest
+    data["oldest_table"] = pd.DataFrame(
+        {
+            "Raised": oldest["raised"].dt.date,
+            "Partner": oldest["partner"],
+            "Action": oldest["description"],
+            "Status": status_text(oldest),
+            "Age (days)": oldest["age_days"],
+            "Overdue": oldest["overdue"],
+        }
+    )
+    return data
+
+
+page_data = overview_page_data(package, filters, ctx.today)
+partners, meetings = page_data["partners"], page_data["meetings"]
+open_followups, programmes = page_data["open_followups"], page_data["programmes"]
+period = period_words(filters)
 
 st.caption(plain(f"Showing: {filters.describe(names)}."))
 col_partners, col_meetings, col_followups, col_budget = st.columns(4)
@@ -99,30 +167,15 @@ def _select_country_on_map() -> None:
 
 st.subheader("Partner countries")
 # The map keeps every partner so another one can be picked; the country filter is the pick.
-all_partners = partners_view(package, replace(filters, countries=()))
-period_meetings = meetings_view(package, replace(filters, countries=()))
-map_data = partner_meeting_counts(all_partners, period_meetings)
-map_sources = list(period_meetings["source_id"].dropna()) + list(all_partners["source_id"].dropna())
-map_as_of = as_of_for(package, "countries", "meetings")
+all_partners = page_data["all_partners"]
 show_chart(
-    partner_map(
-        map_data,
-        title=f"Meetings with partner countries, {period}",
-        source=source_line(package, map_sources, map_as_of),
-    ),
-    map_data.rename(
-        columns={
-            "iso3": "ISO3",
-            "country": "Country",
-            "meetings": "Meetings",
-            "latest_meeting": "Latest meeting",
-        }
-    ),
+    page_data["map"],
+    page_data["map_table"],
     key=MAP_KEY,
     file_stem="partner-countries",
     package=package,
-    source_ids=map_sources,
-    as_of=map_as_of,
+    source_ids=page_data["map_sources"],
+    as_of=as_of_for(package, "countries", "meetings"),
     on_select=_select_country_on_map,
 )
 eu_left_out = ", ".join(names.get(c, c) for c in NOT_ON_MAP if c in set(all_partners["iso3"]))
@@ -134,20 +187,12 @@ st.caption(
 col_latest, col_oldest = st.columns(2)
 with col_latest:
     st.subheader("Latest meetings")
-    latest = meetings.head(TOP_ROWS)
+    latest = page_data["latest"]
     if latest.empty:
         st.info("No meetings recorded in this period.")
     else:
         show_table(
-            pd.DataFrame(
-                {
-                    "Date": latest["date"].dt.date,
-                    "Partner": latest["partner"],
-                    "Meeting": latest["title"],
-                    "Type": latest["event_type_detail"],
-                    "Pakistan lead": latest["pakistan_lead"],
-                }
-            ),
+            page_data["latest_table"],
             key="overview_latest_meetings",
             file_stem="latest-meetings",
             package=package,
@@ -156,21 +201,12 @@ with col_latest:
         )
 with col_oldest:
     st.subheader("Oldest open follow-ups")
-    oldest = open_followups.sort_values("age_days", ascending=False).head(TOP_ROWS)
+    oldest = page_data["oldest"]
     if oldest.empty:
         st.info("No open follow-ups recorded in this period.")
     else:
         show_table(
-            pd.DataFrame(
-                {
-                    "Raised": oldest["raised"].dt.date,
-                    "Partner": oldest["partner"],
-                    "Action": oldest["description"],
-                    "Status": status_text(oldest),
-                    "Age (days)": oldest["age_days"],
-                    "Overdue": oldest["overdue"],
-                }
-            ),
+            page_data["oldest_table"],
             key="overview_oldest_followups",
             file_stem="oldest-open-followups",
             package=package,

@@ -1,0 +1,88 @@
+"""The benchmark's same-shape floor app shows, per page, what the dashboard's page shows.
+
+If it drew fewer charts or tables than the page, the floor would flatter the dashboard; these
+tests keep it honest, with no filter and with a country in the filter. No timings.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.bench.floor import (
+    FLOOR_APP,
+    SNAPSHOT_ENV,
+    navigation,
+    switch_floor_page,
+    take_snapshot,
+    write_snapshot,
+)
+
+PAGES = [page.url_path for page in navigation()]
+STATES = {"no filter": ([], []), "Romania in the filter": (["ROU"], ["Romania"])}
+
+
+def _kinds(node) -> Counter:
+    """How many elements of each kind a tree holds (its widgets by kind and label)."""
+    counts: Counter = Counter()
+    for child in getattr(node, "children", {}).values():
+        kind = getattr(child, "type", type(child).__name__)
+        label = getattr(child, "label", None)
+        counts[(kind, label) if isinstance(label, str) else kind] += 1
+        counts += _kinds(child)
+    return counts
+
+
+@pytest.fixture(scope="module")
+def real_and_floor(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, set[str]]:
+    """Per state and page: the element counts of the dashboard's page and of the floor app's
+    page; and the element kinds the snapshot could not replay."""
+    snapshot = take_snapshot(countries=("ROU",))
+    snapshot_file = write_snapshot(snapshot, tmp_path_factory.mktemp("floor") / "snapshot.pkl")
+    real, floor = {}, {}
+    at = AppTest.from_file(str(FLOOR_APP.parents[1] / "app.py"), default_timeout=120).run()
+    for state, (codes, _) in STATES.items():
+        at.session_state[snapshot.country_key] = codes
+        for page in snapshot.navigation:
+            at.switch_page(page.page_file).run()
+            real[state, page.url_path] = (_kinds(at.main), _kinds(at.sidebar))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(SNAPSHOT_ENV, str(snapshot_file))
+        at = AppTest.from_file(str(FLOOR_APP), default_timeout=120).run()
+        for state, (_, labels) in STATES.items():
+            at.session_state[snapshot.country_key] = labels
+            for url_path in PAGES:
+                switch_floor_page(at, url_path).run()
+                assert not at.exception, f"floor page {url_path!r}: {at.exception}"
+                floor[state, url_path] = (_kinds(at.main), _kinds(at.sidebar))
+    return real, floor, snapshot.skipped_kinds()
+
+
+def test_the_snapshot_knows_every_element_kind_the_pages_use(real_and_floor) -> None:
+    _, _, skipped = real_and_floor
+    assert skipped == set()
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("url_path", PAGES)
+def test_the_floor_page_draws_the_same_charts_and_tables_as_the_page(
+    real_and_floor, url_path: str, state: str
+) -> None:
+    real, floor, _ = real_and_floor
+    real_main, _ = real[state, url_path]
+    floor_main, _ = floor[state, url_path]
+    assert real_main["plotly_chart"] >= 1 or real_main["dataframe"] >= 1
+    assert floor_main["plotly_chart"] == real_main["plotly_chart"]
+    assert floor_main["dataframe"] == real_main["dataframe"]
+    assert floor_main == real_main
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("url_path", PAGES)
+def test_the_floor_page_has_the_same_sidebar_widgets(
+    real_and_floor, url_path: str, state: str
+) -> None:
+    real, floor, _ = real_and_floor
+    assert floor[state, url_path][1] == real[state, url_path][1]
