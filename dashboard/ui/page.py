@@ -17,6 +17,7 @@ from dashboard.datasets.store import get_package
 from dashboard.export.model import View
 from dashboard.ui.options import filter_options
 from dashboard.ui.state import FILTERS_STATE, URL_NOTICES_STATE, VIEW_STATE
+from dashboard.ui.text import plain
 
 SOURCES_PAGE = "views/sources.py"
 
@@ -58,7 +59,7 @@ def data_problem_banner(package: LoadedPackage) -> None:
     if unavailable:
         text += "; these tables could not be loaded: " + ", ".join(unavailable)
     text += ". Affected rows are left out; everything else is shown. Details on the Sources page."
-    st.warning(text, icon=":material/warning:")
+    st.warning(plain(text), icon=":material/warning:")
 
 
 def page_setup(title: str, needs: Iterable[str] = (), caption: str | None = None) -> PageContext:
@@ -71,7 +72,7 @@ def page_setup(title: str, needs: Iterable[str] = (), caption: str | None = None
     if package.spec is None:
         st.title(title)
         problem = package.problems[0]
-        st.error(f"The data package cannot be read — {problem.describe()}.")
+        st.error(plain(f"The data package cannot be read — {problem.describe()}."))
         st.stop()
     filters = st.session_state.get(FILTERS_STATE, Filters())
     names = filter_options(package).country_names
@@ -81,7 +82,7 @@ def page_setup(title: str, needs: Iterable[str] = (), caption: str | None = None
         st.caption(caption)
     data_problem_banner(package)
     for notice in st.session_state.pop(URL_NOTICES_STATE, []):
-        st.info(notice, icon=":material/link_off:")
+        st.info(plain(notice), icon=":material/link_off:")
     missing = [name for name in needs if not package.has(name)]
     if missing:
         st.error(

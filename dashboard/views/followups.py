@@ -157,7 +157,7 @@ st.dataframe(
         "Meeting": st.column_config.TextColumn(help="The meeting that raised the action."),
     },
 )
-st.caption(source_line(package, source_ids, as_of))
+st.caption(plain(source_line(package, source_ids, as_of)))
 download_buttons(
     partial(actions_table, actions, area_names),
     key="followups",

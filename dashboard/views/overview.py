@@ -67,7 +67,7 @@ budget_help = (
     "Sum of the budgets (programmes table, current prices) of the EU programmes Pakistan can "
     "reach: "
     + "; ".join(
-        f"{row.name} ({format_value(row.budget_eur_m, 'EUR m')}) — {row.eligibility_route}"
+        plain(f"{row.name} ({format_value(row.budget_eur_m, 'EUR m')}) — {row.eligibility_route}")
         for row in programmes.itertuples()
     )
     if not programmes.empty
@@ -81,10 +81,12 @@ col_budget.metric(
 )
 st.caption(
     "Sources: countries, meetings, followups and programmes tables — "
-    + source_line(
-        package,
-        list(programmes["source_id"].dropna()) + list(meetings["source_id"].dropna()),
-        as_of_for(package, "countries", "meetings", "followups", "programmes"),
+    + plain(
+        source_line(
+            package,
+            list(programmes["source_id"].dropna()) + list(meetings["source_id"].dropna()),
+            as_of_for(package, "countries", "meetings", "followups", "programmes"),
+        )
     )
 )
 
@@ -124,7 +126,9 @@ show_chart(
     as_of=map_as_of,
     on_select=_select_country_on_map,
 )
-eu_left_out = ", ".join(names.get(c, c) for c in NOT_ON_MAP if c in set(all_partners["iso3"]))
+eu_left_out = ", ".join(
+    plain(names.get(c, c)) for c in NOT_ON_MAP if c in set(all_partners["iso3"])
+)
 st.caption(
     "Click a country to filter every page to it (clear it in the sidebar)."
     + (f" {eu_left_out} is a partner too but not a country on the map." if eu_left_out else "")

@@ -6,6 +6,7 @@ import streamlit as st
 from dashboard.datasets.loader import UNAVAILABLE
 from dashboard.ui.display import download_buttons
 from dashboard.ui.page import page_setup
+from dashboard.ui.text import plain, source_link
 
 ctx = page_setup(
     "Sources",
@@ -73,7 +74,7 @@ choice = st.selectbox(
 if choice:
     res = package.resource(choice)
     table = package.table(choice)
-    st.caption(res.description)
+    st.caption(plain(res.description))
     ids = table["source_id"].dropna().unique().tolist() if "source_id" in table else []
     preview = table.head(PREVIEW_ROWS)
     st.dataframe(preview, hide_index=True, key=f"preview_{choice}")
@@ -93,7 +94,8 @@ if choice:
 st.subheader("Cited sources")
 sources = package.table("sources")
 st.dataframe(
-    sources,
+    # Only an http(s) address becomes a link; anything else is left out of the column.
+    sources.assign(url=sources["url"].map(source_link)),
     hide_index=True,
     key="sources_list",
     column_config={"url": st.column_config.LinkColumn("url")},
