@@ -10,6 +10,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from dashboard.ui.display import data_toggle_key
+from dashboard.ui.text import WORD_JOINER
 from tests.conftest import APP
 
 
@@ -65,5 +66,6 @@ def page_text(at: AppTest) -> str:
         parts.extend(str(el.value) for el in group)
     parts.extend(f"{m.label} {m.value}" for m in at.metric)
     # Data text is shown through markdown with every special character backslash-escaped;
-    # the reader sees it without the backslashes.
-    return re.sub(r"\\(.)", r"\1", "\n".join(parts))
+    # the reader sees it without the backslashes and the invisible word joiners (which stop
+    # bare addresses becoming links).
+    return re.sub(r"\\(.)", r"\1", "\n".join(parts)).replace(WORD_JOINER, "")

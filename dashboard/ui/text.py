@@ -13,6 +13,11 @@ import pandas as pd
 
 # Every ASCII punctuation character markdown, GFM autolinks, HTML or LaTeX ($…$) could act on.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=@%^\"'/])")
+# Streamlit's markdown (remark-gfm) turns bare addresses into links *after* parsing, so
+# escapes cannot stop it; an invisible word joiner after "http" and "www" and before "@"
+# breaks every pattern it looks for while the text reads the same.
+_AUTOLINK_TRIGGER = re.compile(r"(?i)(?<=http)(?=s?:)|(?<=www)(?=\.)|(?=@)")
+WORD_JOINER = "\u2060"
 _SOURCE_URL = re.compile(r"^https?://[^\s<>\"'`\\]+$")
 
 
@@ -21,7 +26,8 @@ def plain(value: object) -> str:
     literally, so markup inside data is shown, never interpreted. Missing values become ""."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(value))
+    text = _AUTOLINK_TRIGGER.sub(WORD_JOINER, str(value))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def source_link(url: object) -> str | None:
