@@ -62,6 +62,17 @@ def data_problem_banner(package: LoadedPackage) -> None:
     st.warning(plain(text), icon=":material/warning:")
 
 
+def _today_or_stop(title: str) -> date:
+    """The ministry's date; a malformed clock setting stops the page with its message."""
+    try:
+        return clock.today()
+    except clock.ClockSettingError as exc:
+        st.title(title)
+        st.error(plain(f"The server's clock setting cannot be read: {exc}."))
+        st.stop()
+        raise  # st.stop() does not return
+
+
 def page_setup(title: str, needs: Iterable[str] = (), caption: str | None = None) -> PageContext:
     """Everything a page does first: title, banner, URL notices, its filters, required tables.
 
@@ -74,9 +85,10 @@ def page_setup(title: str, needs: Iterable[str] = (), caption: str | None = None
         problem = package.problems[0]
         st.error(plain(f"The data package cannot be read — {problem.describe()}."))
         st.stop()
+    today = _today_or_stop(title)
     filters = st.session_state.get(FILTERS_STATE, Filters())
     names = filter_options(package).country_names
-    st.session_state[VIEW_STATE] = View(title, filters.describe(names), clock.today().isoformat())
+    st.session_state[VIEW_STATE] = View(title, filters.describe(names), today.isoformat())
     st.title(title)
     if caption:
         st.caption(caption)
@@ -92,7 +104,7 @@ def page_setup(title: str, needs: Iterable[str] = (), caption: str | None = None
         )
         st.page_link(SOURCES_PAGE, label="Open the Sources page", icon=":material/dataset:")
         st.stop()
-    return PageContext(package, filters, clock.today())
+    return PageContext(package, filters, today)
 
 
 def as_of_for(package: LoadedPackage, *tables: str) -> str:
