@@ -79,7 +79,8 @@ class LoadedPackage:
 
         The package is loaded once per server process, so a result (a filtered view, a
         profile) is computed once for every session that asks for it; reruns only look it up.
-        Callers get a shallow copy and may add columns without touching the cached frames.
+        Callers get a shallow copy; with pandas 3's copy-on-write (required) any change they
+        make copies what it touches and never reaches the cached frames.
         """
         key = (fn.__module__, fn.__qualname__, args, kwargs)
         with self._memo_lock:
@@ -94,8 +95,9 @@ class LoadedPackage:
         return _shallow_copy(value)
 
     def table(self, name: str) -> pd.DataFrame:
-        """The validated table (read-only by convention: copy before changing it)."""
-        return self.tables[name]
+        """The validated table. A shallow copy: under pandas 3's copy-on-write a caller's change
+        copies the data it touches and never reaches the table other sessions share."""
+        return self.tables[name].copy(deep=False)
 
     def has(self, name: str) -> bool:
         return name in self.tables and name not in self.unavailable
