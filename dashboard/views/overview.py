@@ -19,6 +19,7 @@ from dashboard.ui.page import as_of_for, page_setup
 from dashboard.ui.selection import selection_values
 from dashboard.ui.sidebar import set_filter
 from dashboard.ui.text import plain
+from dashboard.ui.view import record_table
 
 MAP_KEY = "overview_partner_map"
 TOP_ROWS = 8
@@ -191,4 +192,6 @@ rows = [
     }
     for res in package.spec.resources
 ]
-st.dataframe(pd.DataFrame(rows), hide_index=True, key="overview_datasets")
+datasets = pd.DataFrame(rows)
+record_table("Datasets loaded", datasets, "The data package's tables (Sources page)")
+st.dataframe(datasets, hide_index=True, key="overview_datasets")
