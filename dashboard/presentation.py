@@ -19,6 +19,7 @@ from dashboard.export.model import View
 from dashboard.ui.display import PLOTLY_CONFIG
 from dashboard.ui.present import presenting, set_presenting
 from dashboard.ui.state import SLIDE_STATE
+from dashboard.ui.text import plain
 from dashboard.ui.view import current_view
 
 # Hides the sidebar, header and toolbar, and enlarges type for the back of a room.
@@ -76,12 +77,12 @@ def run_presenting(page: st.navigation) -> None:  # type: ignore[valid-type]
     index = min(st.session_state.get(SLIDE_STATE, 0), len(charts) - 1)
     item = charts[index]
     st.plotly_chart(_slide_figure(item.figure), key="slide_chart", theme=None, config=PLOTLY_CONFIG)
-    st.caption(item.source)
+    st.caption(plain(item.source))
     previous, position, following, leave = st.columns([1, 2, 1, 1])
     previous.button(
         "◀ Previous", on_click=_step, args=(-1, len(charts)), key="slide_prev", width="stretch"
     )
-    position.markdown(f"**{view.title}** — slide {index + 1} of {len(charts)}")
+    position.markdown(f"**{plain(view.title)}** — slide {index + 1} of {len(charts)}")
     following.button(
         "Next ▶", on_click=_step, args=(1, len(charts)), key="slide_next", width="stretch"
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from dashboard.bench.browser import QUIET_MS, SERVER_MESSAGE_RECORDER
 from dashboard.bench.server import APP, CHROMIUM_ARGS, ROOT, StreamlitServer
 from tests.postgres import postgres_server, records_url  # noqa: F401 (fixtures for every test)
 
@@ -18,6 +19,15 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 FIXED_TODAY = "2026-11-28"
+# A rerun has started once a server message arrived after `since` (ms on the page's clock),
+# and is over once the script is idle, painted after its last message and the server quiet.
+RERUN_OVER = f"""since => {{
+  const msg = window.__benchMessages;
+  const app = document.querySelector('[data-testid=stApp]');
+  return !!msg && msg.last !== null && msg.last > since && msg.paintedAfterLast > msg.last &&
+    !!app && app.getAttribute('data-test-script-state') === 'notRunning' &&
+    performance.now() - msg.last > {QUIET_MS};
+}}"""
 # The machines are shared and slow at times: give the app time to rerun before a check fails.
 expect.set_options(timeout=20_000)
 
@@ -109,8 +119,16 @@ class WatchedPage:
                 else self.foreign_requests.append(req.url)
             ),
         )
+        # Before any page script: when the server's messages arrive (see wait_idle).
+        page.add_init_script(SERVER_MESSAGE_RECORDER)
+        self._since = 0.0
+        page.on("framenavigated", lambda frame: self._reset_mark(frame))
         page.on("console", self._on_console)
         page.on("pageerror", lambda exc: self.console_errors.append(str(exc)))
+
+    def _reset_mark(self, frame) -> None:
+        if frame == self.page.main_frame:
+            self._since = 0.0  # a new document: its clock starts again
 
     def _on_console(self, msg) -> None:
         if msg.type != "error":
@@ -127,10 +145,16 @@ class WatchedPage:
         self.wait_idle(timeout)
 
     def wait_idle(self, timeout: float = 60_000) -> None:
-        """Wait until the script has run to the end (Streamlit's own state attribute)."""
-        self.page.wait_for_selector(
-            "[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout
-        )
+        """Wait for the rerun the last action started to start and to end.
+
+        Started: the server has sent a message since the previous wait ended (a fast rerun
+        may draw "running" and "not running" in one frame, so the state attribute alone can
+        show "not running" before the rerun began). Ended: the script is not running, the
+        page is painted after the last message and the server has been quiet for a moment
+        (the benchmark times a rerun the same way, dashboard/bench/browser.py).
+        """
+        self.page.wait_for_function(RERUN_OVER, arg=self._since, timeout=timeout, polling=50)
+        self._since = self.page.evaluate("() => performance.now()")
 
     def multiselect(self, label: str):
         """The multiselect labelled `label` (Streamlit 1.67 renders a react-aria combobox)."""

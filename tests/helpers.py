@@ -10,6 +10,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from dashboard.ui.display import data_toggle_key
+from dashboard.ui.text import WORD_JOINER
 from tests.conftest import APP
 
 
@@ -64,6 +65,10 @@ def page_text(at: AppTest) -> str:
     ):
         parts.extend(str(el.value) for el in group)
     parts.extend(f"{m.label} {m.value}" for m in at.metric)
-    # Data text is shown through markdown with every special character backslash-escaped;
-    # the reader sees it without the backslashes.
-    return re.sub(r"\\(.)", r"\1", "\n".join(parts))
+    return as_read("\n".join(parts))
+
+
+def as_read(markdown: str) -> str:
+    """Markdown source as the reader sees it: data text is shown with every special character
+    backslash-escaped and invisible word joiners (which stop bare addresses becoming links)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace(WORD_JOINER, "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dashboard.datasets import load_package
 from tests.helpers import page_text, run_app
 
@@ -32,7 +34,10 @@ def test_hostile_query_string_gives_notices_not_errors() -> None:
     text = page_text(at)
     assert "Ignored the country value" in text
     assert "Ignored the 'from' date" in text
-    assert "<script>" not in "".join(el.value for el in at.markdown)
+    # The notice quotes the value as text: every markup character escaped, none left raw.
+    notices = [el.value for el in at.info]
+    assert any(r"\<script\>" in notice for notice in notices), notices
+    assert not any(re.search(r"(?<!\\)[<\[]", notice) for notice in notices), notices
 
 
 def test_clear_filters_empties_every_filter() -> None:

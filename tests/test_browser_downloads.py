@@ -13,6 +13,8 @@ from playwright.sync_api import expect
 from pptx import Presentation
 from pypdf import PdfReader
 
+from dashboard.export.workbook import ABOUT_SHEET, item_sheet_names
+from dashboard.ui.state import VIEW_STATE
 from tests.helpers import run_app
 
 pytestmark = pytest.mark.browser
@@ -76,9 +78,11 @@ def test_country_brief_pdf_is_delivered_in_one_click(app_page) -> None:
 def test_view_downloads_deliver_a_deck_and_a_workbook(app_page) -> None:
     app_page.open("/compare?" + "&".join(f"{k}={v}" for k, v in COMPARE.items()))
     workbook = load_workbook(io.BytesIO(_download(app_page, "view_xlsx").read_bytes()))
-    assert "Sources" in workbook.sheetnames and len(workbook.sheetnames) >= 3
+    # The same view under AppTest says what the files must hold, exactly.
+    view = run_app("views/compare.py", query=COMPARE).session_state[VIEW_STATE]
+    assert workbook.sheetnames == [ABOUT_SHEET, *item_sheet_names(view), "Sources"]
     deck = Presentation(str(_download(app_page, "view_pptx")))
-    assert len(deck.slides) >= 3  # a title slide, then one per chart
+    assert len(deck.slides) == 1 + len(view.charts)  # a title slide, then one per chart
     app_page.assert_clean()
 
 

@@ -10,7 +10,7 @@ from dashboard.charts.overview import partner_map, partner_meeting_counts
 from dashboard.datasets import load_package
 from dashboard.datasets.filters import Filters
 from dashboard.datasets.queries import meetings_view, partners_view
-from tests.helpers import page_text, run_app
+from tests.helpers import as_read, page_text, run_app
 
 PARTNERS = pd.DataFrame(
     {"iso3": ["ROU", "KOR", "EUU"], "name": ["Romania", "South Korea", "European Union"]}
@@ -64,7 +64,7 @@ def test_home_page_shows_the_four_headline_figures_from_the_data() -> None:
     assert int(shown["Open follow-ups"]) > 0
     # Horizon Europe (EUR 95.5 bn) and Erasmus+ (EUR 26.2 bn) are reachable for Pakistan.
     assert shown["EU budget reachable"] == "€121.7 bn"
-    budget_help = next(m for m in at.metric if m.label == "EU budget reachable").help
+    budget_help = as_read(next(m for m in at.metric if m.label == "EU budget reachable").help)
     assert "Horizon Europe" in budget_help and "Erasmus+" in budget_help
     assert "Lower middle income" in budget_help
     text = page_text(at)

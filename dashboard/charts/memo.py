@@ -5,6 +5,8 @@ Chart functions are pure, and building a plotly figure is slow (every property i
 about 10 ms of template copying per figure, and more per trace), so a rerun that draws the
 same view again, in this session or another, reuses the figure instead of rebuilding it.
 Callers must not change a figure they get; copy it (``go.Figure(fig)``) to change it.
+Every figure's data text is escaped here (`safe_text.text_only`), so markup in data is shown
+as text in every chart.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import pandas as pd
+
+from dashboard.charts.safe_text import text_only
 
 FIGURES_KEPT = 256
 F = TypeVar("F", bound=Callable[..., object])
@@ -53,7 +57,7 @@ def cached_figure(fn: F) -> F:
             if key in _figures:
                 _figures.move_to_end(key)
                 return _figures[key]
-        figure = fn(*args, **kwargs)
+        figure = text_only(fn(*args, **kwargs))
         with _lock:
             _figures[key] = figure
             while len(_figures) > FIGURES_KEPT:

@@ -6,7 +6,6 @@ Upcoming events (after "today") are drawn hollow, and a dashed line marks today.
 
 from __future__ import annotations
 
-import html
 import textwrap
 from datetime import date
 
@@ -69,11 +68,11 @@ def date_text(start: pd.Timestamp, precision: str | None, end: pd.Timestamp | No
 
 
 def _hover_safe(value: object, width: int = HOVER_WRAP) -> str:
-    """Data text for a plotly hover label: markup escaped, long lines wrapped."""
+    """Data text for a plotly hover label, long lines wrapped (escaped by `text_only`)."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     lines = textwrap.wrap(str(value), width) or [""]
-    return "<br>".join(html.escape(line) for line in lines)
+    return "<br>".join(lines)
 
 
 def _lane_order(meetings: pd.DataFrame) -> list[str]:

@@ -12,7 +12,7 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
@@ -44,6 +44,9 @@ from dashboard.datasets.validate import (
 CACHE_FORMAT = "3"  # bump when parse_table's output changes
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
+CACHE_FOLDER = "st-partnerships-dashboard"
+CACHE_KEY_META = b"dashboard_cache_key"
+SAFE_RESOURCE_NAME = re.compile(r"^[a-z0-9_]+$")
 MEMO_ENTRIES = 512  # filtered views kept per process (oldest used dropped first)
 T = TypeVar("T")
 
@@ -77,7 +80,8 @@ class LoadedPackage:
 
         The package is loaded once per server process, so a result (a filtered view, a
         profile) is computed once for every session that asks for it; reruns only look it up.
-        Callers get a shallow copy and may add columns without touching the cached frames.
+        Callers get a shallow copy; with pandas 3's copy-on-write (required) any change they
+        make copies what it touches and never reaches the cached frames.
         """
         key = (fn.__module__, fn.__qualname__, args, kwargs)
         with self._memo_lock:
@@ -92,8 +96,9 @@ class LoadedPackage:
         return _shallow_copy(value)
 
     def table(self, name: str) -> pd.DataFrame:
-        """The validated table (read-only by convention: copy before changing it)."""
-        return self.tables[name]
+        """The validated table. A shallow copy: under pandas 3's copy-on-write a caller's change
+        copies the data it touches and never reaches the table other sessions share."""
+        return self.tables[name].copy(deep=False)
 
     def has(self, name: str) -> bool:
         return name in self.tables and name not in self.unavailable
@@ -153,18 +158,76 @@ def per_package(fn: Callable[..., T]) -> Callable[..., T]:
     return cached
 
 
-def _cache_dir(data_dir: Path) -> Path:
+def cache_dir_from_env() -> Path:
+    """Where the Parquet copies live: ``DASHBOARD_CACHE_DIR``, else a per-user cache folder
+    (``$XDG_CACHE_HOME`` or ``~/.cache``), never a folder other users can write to."""
     configured = os.environ.get("DASHBOARD_CACHE_DIR")
-    candidates = [Path(configured)] if configured else []
-    candidates += [data_dir / ".cache", Path(tempfile.gettempdir()) / "st-dashboard-cache"]
-    for candidate in candidates:
-        try:
-            candidate.mkdir(parents=True, exist_ok=True)
-            if os.access(candidate, os.W_OK):
-                return candidate
-        except OSError:
-            continue
-    return candidates[-1]
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / CACHE_FOLDER
+
+
+def _cache_dir() -> Path | None:
+    """The cache folder, created if needed; None (no cache) when it cannot be written."""
+    folder = cache_dir_from_env()
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
+
+
+def resource_file(data_dir: Path, resource: Resource) -> Path | None:
+    """The file of `resource` if its name is safe and its path stays inside `data_dir`."""
+    if not SAFE_RESOURCE_NAME.fullmatch(resource.name):
+        return None
+    relative = Path(resource.path)
+    if relative.is_absolute() or ".." in relative.parts:
+        return None
+    path = (data_dir / relative).resolve()  # a symlink may still point outside
+    return path if path.is_relative_to(data_dir.resolve()) else None
+
+
+def package_fingerprint(data_dir: Path) -> tuple:
+    """Cheap to take on every rerun: the descriptor's and each resource file's (size,
+    mtime_ns). When it changes, the package is loaded again (the Parquet copies are keyed by
+    the files' bytes, so only the edited tables are parsed)."""
+    descriptor = _size_and_mtime(data_dir / DESCRIPTOR_NAME)
+    files = _resource_files(data_dir, *descriptor)
+    return (descriptor, *((name, *_size_and_mtime(path)) for name, path in files))
+
+
+@functools.lru_cache(maxsize=8)
+def _resource_files(
+    data_dir: Path, descriptor_size: int | None, descriptor_mtime: int | None
+) -> tuple[tuple[str, Path | None], ...]:
+    """Each resource's confined file, read from the descriptor once per state of it."""
+    try:
+        spec = read_package_spec(data_dir)
+    except (OSError, ValueError, KeyError, TypeError):
+        return ()
+    return tuple((res.name, resource_file(data_dir, res)) for res in spec.resources)
+
+
+def _size_and_mtime(path: Path | None) -> tuple[int | None, int | None]:
+    if path is None:
+        return None, None
+    try:
+        stat = path.stat()
+    except OSError:
+        return None, None
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _unsafe_resource(resource: Resource) -> Problem:
+    if not SAFE_RESOURCE_NAME.fullmatch(resource.name):
+        message = (
+            f"the resource name '{resource.name}' is not of the form {SAFE_RESOURCE_NAME.pattern}"
+        )
+        return Problem(DESCRIPTOR_NAME, None, "name", resource.name, "unsafe-name", message)
+    message = "the path leaves the data folder (absolute, or with '..'); the table is not read"
+    return Problem(resource.path, None, None, resource.path, "unsafe-path", message)
 
 
 def _cache_key(raw: bytes, resource: Resource) -> str:
@@ -181,19 +244,23 @@ def _cache_key(raw: bytes, resource: Resource) -> str:
     return digest.hexdigest()
 
 
-def _read_cached(path: Path) -> tuple[pd.DataFrame, list[Problem]] | None:
+def _read_cached(path: Path, key: str) -> tuple[pd.DataFrame, list[Problem]] | None:
+    """The cached table, trusted only if its metadata records the key it was stored under."""
     try:
         table = pq.read_table(path)
     except (OSError, pa.ArrowException):
         return None
     meta = table.schema.metadata or {}
+    if meta.get(CACHE_KEY_META) != key.encode():
+        return None
     problems = [Problem(**p) for p in json.loads(meta.get(b"problems", b"[]"))]
     return table.to_pandas(), problems
 
 
-def _write_cached(path: Path, frame: pd.DataFrame, problems: list[Problem]) -> None:
+def _write_cached(path: Path, key: str, frame: pd.DataFrame, problems: list[Problem]) -> None:
     table = pa.Table.from_pandas(frame, preserve_index=False)
     meta = dict(table.schema.metadata or {})
+    meta[CACHE_KEY_META] = key.encode()
     meta[b"problems"] = json.dumps([p.as_dict() for p in problems]).encode()
     table = table.replace_schema_metadata(meta)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -211,7 +278,9 @@ def load_table(
 
     The frame still has the LINE_COLUMN of parse_table.
     """
-    path = data_dir / resource.path
+    path = resource_file(data_dir, resource)
+    if path is None:
+        return None, [_unsafe_resource(resource)]
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -222,13 +291,13 @@ def load_table(
         return None, [Problem(resource.path, None, None, None, "unreadable", msg)]
 
     key = _cache_key(raw, resource)
-    cached_path = (cache_dir / f"{resource.name}-{key[:24]}.parquet") if cache_dir else None
-    cached = _read_cached(cached_path) if cached_path and cached_path.exists() else None
+    cached_path = (cache_dir / f"{resource.name}-{key}.parquet") if cache_dir else None
+    cached = _read_cached(cached_path, key) if cached_path and cached_path.exists() else None
     if cached is not None:
         return cached
     frame, problems = parse_table(raw, resource)
     if frame is not None and cached_path is not None:
-        _write_cached(cached_path, frame, problems)
+        _write_cached(cached_path, key, frame, problems)
     return frame, problems
 
 
@@ -296,7 +365,7 @@ def load_package(
             spec, resources=tuple(r for r in spec.resources if r.name in wanted)
         )
     package = LoadedPackage(data_dir, spec)
-    cache_dir = _cache_dir(data_dir) if use_cache else None
+    cache_dir = _cache_dir() if use_cache else None
     for res in spec.resources:
         frame, problems = load_table(data_dir, res, cache_dir)
         package.problems.extend(problems)

@@ -134,9 +134,11 @@ def build_country_profile(
 ) -> CountryProfile:
     """Everything the profile page and the brief show for `iso3`, next to Pakistan and peers.
 
-    `period` (the filters' start and end) limits the meetings and follow-ups shown.
+    `period` (the filters' start and end) limits the meetings and follow-ups shown; `today`
+    (required) dates the ages and overdue flags.
     """
-    today = today or date.today()
+    if today is None:
+        raise ValueError("build_country_profile needs `today` (the ministry's date, clock.today())")
     countries = package.table("countries")
     names = dict(zip(countries["iso3"], countries["name"], strict=False))
     row = countries[countries["iso3"] == iso3]

@@ -1,8 +1,9 @@
 """The one Streamlit-aware piece of the data layer: the package, cached once per process.
 
-Records (meetings, follow-ups, sources) come from the records database: the package with them
-is cached per database revision, which each rerun reads with one small query, so a saved
-change shows at the next rerun in every session and every app process.
+The package is keyed by a cheap fingerprint of its files, so an edited CSV shows at the next
+rerun without a restart. Records (meetings, follow-ups, sources) come from the records
+database: the package with them is cached per database revision, which each rerun reads with
+one small query, so a saved change shows at the next rerun in every session and app process.
 """
 
 from __future__ import annotations
@@ -13,7 +14,12 @@ import logging
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard.datasets.loader import LoadedPackage, data_dir_from_env, load_package
+from dashboard.datasets.loader import (
+    LoadedPackage,
+    data_dir_from_env,
+    load_package,
+    package_fingerprint,
+)
 from dashboard.datasets.validate import Problem
 from dashboard.records.database import database_url, describe
 from dashboard.records.package import with_records
@@ -22,35 +28,50 @@ from dashboard.records.store import RecordsStore
 logger = logging.getLogger(__name__)
 
 
-@st.cache_resource(show_spinner="Loading data…")
-def _load_cached(data_dir: str) -> LoadedPackage:
+@st.cache_resource(show_spinner="Loading data…", max_entries=2)
+def _load_cached(data_dir: str, fingerprint: tuple) -> LoadedPackage:
+    """The package of `data_dir` as its files were when `fingerprint` was taken (the
+    fingerprint is the cache key only; the old package is dropped when the files change)."""
     return load_package(data_dir)
 
 
 @st.cache_resource(show_spinner=False)
-def records_store(url: str, data_dir: str) -> RecordsStore:
-    """The records store of this process, its schema upgraded and seeded once."""
-    store = RecordsStore(url, data_dir)
+def _store(url: str, data_dir: str) -> RecordsStore:
+    return RecordsStore(url, data_dir)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _seeded_store(url: str, data_dir: str, fingerprint: tuple) -> RecordsStore:
+    """The store with its schema upgraded and the rows data/ gained seeded, once per state
+    of the files (seeding only adds missing ids; it never overwrites an edited row)."""
+    store = _store(url, data_dir)
     store.upgrade()
     return store
 
 
+def records_store(url: str | None = None, data_dir: str | None = None) -> RecordsStore:
+    """The records store of this process, upgraded and seeded for data/ as it is now."""
+    folder = data_dir_from_env() if data_dir is None else data_dir
+    return _seeded_store(url or database_url(), str(folder), package_fingerprint(folder))
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _with_records(data_dir: str, url: str, revision: int) -> LoadedPackage:
-    return with_records(_load_cached(data_dir), records_store(url, data_dir))
+def _with_records(data_dir: str, fingerprint: tuple, url: str, revision: int) -> LoadedPackage:
+    return with_records(_load_cached(data_dir, fingerprint), _store(url, data_dir))
 
 
 def get_package() -> LoadedPackage:
     """The validated data package for this server process (shared by every session), with the
     records database's current meetings, follow-ups and sources."""
-    data_dir = str(data_dir_from_env())
+    folder = data_dir_from_env()
+    data_dir, fingerprint = str(folder), package_fingerprint(folder)
     url = database_url()
     try:
-        revision = records_store(url, data_dir).revision()
-        return _with_records(data_dir, url, revision)
+        revision = _seeded_store(url, data_dir, fingerprint).revision()
+        return _with_records(data_dir, fingerprint, url, revision)
     except SQLAlchemyError as exc:
         logger.error("records database %s unavailable: %s", describe(url), type(exc).__name__)
-        package = _load_cached(data_dir)
+        package = _load_cached(data_dir, fingerprint)
         problem = Problem(
             "records database",
             None,

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from dashboard.datasets.citations import sources_table
-from dashboard.datasets.clock import today
+from dashboard.datasets.clock import ClockSettingError, today
 from dashboard.datasets.loader import load_package
 from dashboard.datasets.profile import build_country_profile
 from dashboard.export.brief import build_brief
@@ -78,7 +78,11 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
 
-    as_of = args.as_of or today()
+    try:
+        as_of = args.as_of or today()
+    except ClockSettingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     profile = build_country_profile(package, iso3, today=as_of)
     if args.kind == "brief":
         content = build_brief(profile, as_of, sources_table(package, profile.source_ids))

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout
 
@@ -187,7 +188,8 @@ def _charts(pdf: _BriefPDF, profile: CountryProfile) -> None:
     codes = _chart_codes(profile)
     images, reasons = [], []
     for code in codes:
-        fig = indicator_trend(profile.indicators, code, HOME_ISO3)
+        # A copy: the memo's figure is shared by every session.
+        fig = go.Figure(indicator_trend(profile.indicators, code, HOME_ISO3))
         # In print the years speak for themselves; the axis title would collide with the legend.
         fig.update_xaxes(title_text=None)
         png, reason = render_png(fig, width=CHART_PX[0], height=CHART_PX[1])

@@ -14,6 +14,7 @@ from dashboard.datasets.loader import LoadedPackage
 from dashboard.export.model import ViewItem
 from dashboard.export.tables import to_csv_bytes, to_xlsx_bytes
 from dashboard.ui.present import presenting
+from dashboard.ui.text import plain
 from dashboard.ui.view import record
 
 # Plotly fetches its world outline from a CDN unless told otherwise; the app serves it itself
@@ -98,7 +99,7 @@ def _table_with_downloads(
         st.caption(
             f"Showing the first {MAX_TABLE_ROWS:,} of {len(frame):,} rows; the downloads have all."
         )
-    st.caption(source_line(package, source_ids, as_of))
+    st.caption(plain(source_line(package, source_ids, as_of)))
     download_buttons(
         frame, key=key, file_stem=file_stem, package=package, source_ids=source_ids, as_of=as_of
     )
@@ -166,7 +167,7 @@ def show_chart(
         on_select=on_select if on_select else "ignore",
         selection_mode=selection_mode,
     )
-    st.caption(line)
+    st.caption(plain(line))
     # Built only while open: the table would otherwise be sent on every rerun, unseen.
     with st.expander(
         "Data behind this chart", key=data_toggle_key(key), on_change="rerun"

@@ -17,6 +17,7 @@ from dashboard.datasets.store import get_package
 from dashboard.export.model import View
 from dashboard.ui.options import filter_options
 from dashboard.ui.state import FILTERS_STATE, URL_NOTICES_STATE, VIEW_STATE
+from dashboard.ui.text import plain
 
 SOURCES_PAGE = "views/sources.py"
 
@@ -58,7 +59,18 @@ def data_problem_banner(package: LoadedPackage) -> None:
     if unavailable:
         text += "; these tables could not be loaded: " + ", ".join(unavailable)
     text += ". Affected rows are left out; everything else is shown. Details on the Sources page."
-    st.warning(text, icon=":material/warning:")
+    st.warning(plain(text), icon=":material/warning:")
+
+
+def _today_or_stop(title: str) -> date:
+    """The ministry's date; a malformed clock setting stops the page with its message."""
+    try:
+        return clock.today()
+    except clock.ClockSettingError as exc:
+        st.title(title)
+        st.error(plain(f"The server's clock setting cannot be read: {exc}."))
+        st.stop()
+        raise  # st.stop() does not return
 
 
 def page_setup(title: str, needs: Iterable[str] = (), caption: str | None = None) -> PageContext:
@@ -71,17 +83,18 @@ def page_setup(title: str, needs: Iterable[str] = (), caption: str | None = None
     if package.spec is None:
         st.title(title)
         problem = package.problems[0]
-        st.error(f"The data package cannot be read — {problem.describe()}.")
+        st.error(plain(f"The data package cannot be read — {problem.describe()}."))
         st.stop()
+    today = _today_or_stop(title)
     filters = st.session_state.get(FILTERS_STATE, Filters())
     names = filter_options(package).country_names
-    st.session_state[VIEW_STATE] = View(title, filters.describe(names), clock.today().isoformat())
+    st.session_state[VIEW_STATE] = View(title, filters.describe(names), today.isoformat())
     st.title(title)
     if caption:
         st.caption(caption)
     data_problem_banner(package)
     for notice in st.session_state.pop(URL_NOTICES_STATE, []):
-        st.info(notice, icon=":material/link_off:")
+        st.info(plain(notice), icon=":material/link_off:")
     missing = [name for name in needs if not package.has(name)]
     if missing:
         st.error(
@@ -91,7 +104,7 @@ def page_setup(title: str, needs: Iterable[str] = (), caption: str | None = None
         )
         st.page_link(SOURCES_PAGE, label="Open the Sources page", icon=":material/dataset:")
         st.stop()
-    return PageContext(package, filters, clock.today())
+    return PageContext(package, filters, today)
 
 
 def as_of_for(package: LoadedPackage, *tables: str) -> str:

@@ -93,7 +93,7 @@ not_partners = [c for c in filters.countries if c not in set(partners["iso3"])]
 if not_partners:
     st.info(
         "Not tracked as partner countries, so not in the matrix: "
-        + ", ".join(names.get(c, c) for c in not_partners)
+        + ", ".join(plain(names.get(c, c)) for c in not_partners)
         + "."
     )
 if partners.empty:

@@ -73,7 +73,7 @@ def _indicator_from_url() -> list[str]:
 
 
 for notice in _indicator_from_url():
-    st.info(notice, icon=":material/link_off:")
+    st.info(plain(notice), icon=":material/link_off:")
 if INDICATOR_KEY not in st.session_state and st.session_state.get(INDICATOR_KEPT) in codes:
     st.session_state[INDICATOR_KEY] = st.session_state[INDICATOR_KEPT]
 if st.session_state.get(INDICATOR_KEY) not in codes:
@@ -163,9 +163,11 @@ if comparison.series.empty:
     st.stop()
 if comparison.without_data:
     st.caption(
-        f"No values of {comparison.indicator} in {years[0]}–{years[1]} for: "
-        + ", ".join(names.get(c, c) for c in comparison.without_data)
-        + "."
+        plain(
+            f"No values of {comparison.indicator} in {years[0]}–{years[1]} for: "
+            + ", ".join(names.get(c, c) for c in comparison.without_data)
+            + "."
+        )
     )
 if HOME_ISO3 in comparison.countries:
     st.caption("Pakistan is drawn with the thick green line and green bar.")

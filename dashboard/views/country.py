@@ -266,10 +266,12 @@ st.markdown(
     + (f" (basis: {plain(basis)})" if isinstance(basis, str) and basis else "")
 )
 st.caption(
-    source_line(
-        package,
-        [country.get("source_id"), country.get("horizon_source_id")],
-        as_of_for(package, "countries"),
+    plain(
+        source_line(
+            package,
+            [country.get("source_id"), country.get("horizon_source_id")],
+            as_of_for(package, "countries"),
+        )
     )
 )
 st.download_button(
@@ -286,7 +288,9 @@ st.download_button(
     "shows a spinner while the charts are drawn.",
 )
 if peers:
-    st.caption("Compared with Pakistan and " + ", ".join(names.get(p, p) for p in peers) + ".")
+    st.caption(
+        "Compared with Pakistan and " + ", ".join(plain(names.get(p, p)) for p in peers) + "."
+    )
 elif iso3 != HOME_ISO3:
     st.caption("Compared with Pakistan. Add countries in the sidebar filter to compare more.")
 
@@ -441,13 +445,13 @@ this_country_only = to_query(filters.with_countries([iso3]))
 link_timeline, link_followups = st.columns(2)
 link_timeline.page_link(
     "views/timeline.py",
-    label=f"All meetings with {name} on the timeline",
+    label=f"All meetings with {plain(name)} on the timeline",
     icon=":material/event:",
     query_params=this_country_only,
 )
 link_followups.page_link(
     "views/followups.py",
-    label=f"All follow-ups with {name}",
+    label=f"All follow-ups with {plain(name)}",
     icon=":material/checklist:",
     query_params=this_country_only,
 )

@@ -31,6 +31,7 @@ from dashboard.ui.records import FOLLOWUP_PAGE
 from dashboard.ui.selection import selection_values
 from dashboard.ui.sidebar import set_filter
 from dashboard.ui.text import plain
+from dashboard.ui.view import record_table
 
 STATUS_PARAM = "status"
 STATUS_KEY = "followups_status"
@@ -136,6 +137,12 @@ area_names = filter_options(package).area_names
 # The browser gets the most urgent rows (open first, oldest first); the download has all,
 # built only when asked for.
 shown_rows = actions_table(actions.head(MAX_ROWS_SHOWN), area_names)
+record_table(
+    "Follow-up actions",
+    shown_rows if len(actions) <= MAX_ROWS_SHOWN else actions_table(actions, area_names),
+    source_line(package, source_ids, as_of),
+    source_ids,
+)
 if len(actions) > MAX_ROWS_SHOWN:
     st.caption(
         f"Showing the {MAX_ROWS_SHOWN:,} most urgent of {len(actions):,} actions; "
@@ -160,7 +167,7 @@ st.dataframe(
         "Meeting": st.column_config.TextColumn(help="The meeting that raised the action."),
     },
 )
-st.caption(source_line(package, source_ids, as_of))
+st.caption(plain(source_line(package, source_ids, as_of)))
 download_buttons(
     partial(actions_table, actions, area_names),
     key="followups",

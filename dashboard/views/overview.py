@@ -27,6 +27,7 @@ from dashboard.ui.page import as_of_for, page_setup
 from dashboard.ui.selection import selection_values
 from dashboard.ui.sidebar import set_filter
 from dashboard.ui.text import plain
+from dashboard.ui.view import record_table
 
 MAP_KEY = "overview_partner_map"
 TOP_ROWS = 8
@@ -136,7 +137,7 @@ budget_help = (
     "Sum of the budgets (programmes table, current prices) of the EU programmes Pakistan can "
     "reach: "
     + "; ".join(
-        f"{row.name} ({format_value(row.budget_eur_m, 'EUR m')}) — {row.eligibility_route}"
+        plain(f"{row.name} ({format_value(row.budget_eur_m, 'EUR m')}) — {row.eligibility_route}")
         for row in programmes.itertuples()
     )
     if not programmes.empty
@@ -150,10 +151,12 @@ col_budget.metric(
 )
 st.caption(
     "Sources: countries, meetings, followups and programmes tables — "
-    + source_line(
-        package,
-        list(programmes["source_id"].dropna()) + list(meetings["source_id"].dropna()),
-        as_of_for(package, "countries", "meetings", "followups", "programmes"),
+    + plain(
+        source_line(
+            package,
+            list(programmes["source_id"].dropna()) + list(meetings["source_id"].dropna()),
+            as_of_for(package, "countries", "meetings", "followups", "programmes"),
+        )
     )
 )
 
@@ -178,7 +181,9 @@ show_chart(
     as_of=as_of_for(package, "countries", "meetings"),
     on_select=_select_country_on_map,
 )
-eu_left_out = ", ".join(names.get(c, c) for c in NOT_ON_MAP if c in set(all_partners["iso3"]))
+eu_left_out = ", ".join(
+    plain(names.get(c, c)) for c in NOT_ON_MAP if c in set(all_partners["iso3"])
+)
 st.caption(
     "Click a country to filter every page to it (clear it in the sidebar)."
     + (f" {eu_left_out} is a partner too but not a country on the map." if eu_left_out else "")
@@ -224,4 +229,6 @@ rows = [
     }
     for res in package.spec.resources
 ]
-st.dataframe(pd.DataFrame(rows), hide_index=True, key="overview_datasets")
+datasets = pd.DataFrame(rows)
+record_table("Datasets loaded", datasets, "The data package's tables (Sources page)")
+st.dataframe(datasets, hide_index=True, key="overview_datasets")

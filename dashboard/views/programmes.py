@@ -57,8 +57,8 @@ as_of = as_of_for(package, "programmes", "programme_areas")
 if tree.empty:
     st.info(
         "No EU programme in the data matches the filters "
-        f"({filters.describe(ctx.country_names)}). Clear the programme, area or period filter "
-        "to see them all."
+        f"({plain(filters.describe(ctx.country_names))}). Clear the programme, area or period "
+        "filter to see them all."
     )
     st.stop()
 
@@ -105,7 +105,7 @@ if mismatches:
     st.caption(
         "Box sizes follow the recorded budgets of the parts. "
         + " ".join(
-            f"The parts of {m.name} add up to {budget_text(m.parts_eur_m)}, more than its "
+            f"The parts of {plain(m.name)} add up to {budget_text(m.parts_eur_m)}, more than its "
             f"recorded budget of {budget_text(m.budget_eur_m)}: the parts are approximate "
             "allocations, so its box is drawn as large as its parts."
             for m in mismatches

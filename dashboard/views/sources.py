@@ -3,9 +3,12 @@
 import pandas as pd
 import streamlit as st
 
+from dashboard.datasets.citations import source_line
 from dashboard.datasets.loader import UNAVAILABLE
 from dashboard.ui.display import download_buttons
 from dashboard.ui.page import page_setup
+from dashboard.ui.text import plain, source_link
+from dashboard.ui.view import record_table
 
 ctx = page_setup(
     "Sources",
@@ -37,6 +40,8 @@ for res in package.spec.resources:
         }
     )
 overview = pd.DataFrame(rows)
+PACKAGE_SOURCE = "The data package's description (datapackage.json) and the loader's checks"
+record_table("Datasets", overview, PACKAGE_SOURCE)
 st.dataframe(
     overview,
     hide_index=True,
@@ -60,6 +65,7 @@ if package.problems:
             for p in package.problems
         ]
     )
+    record_table("Problems found in the data", problems, PACKAGE_SOURCE)
     st.dataframe(problems, hide_index=True, key="sources_problems")
 else:
     st.success("Every table passed validation.", icon=":material/verified:")
@@ -73,9 +79,10 @@ choice = st.selectbox(
 if choice:
     res = package.resource(choice)
     table = package.table(choice)
-    st.caption(res.description)
+    st.caption(plain(res.description))
     ids = table["source_id"].dropna().unique().tolist() if "source_id" in table else []
     preview = table.head(PREVIEW_ROWS)
+    record_table(res.title, table, source_line(package, ids, res.as_of), ids)
     st.dataframe(preview, hide_index=True, key=f"preview_{choice}")
     if len(table) > PREVIEW_ROWS:
         st.caption(
@@ -92,8 +99,10 @@ if choice:
 
 st.subheader("Cited sources")
 sources = package.table("sources")
+record_table("Cited sources", sources, "The sources table", sources["source_id"])
 st.dataframe(
-    sources,
+    # Only an http(s) address becomes a link; anything else is left out of the column.
+    sources.assign(url=sources["url"].map(source_link)),
     hide_index=True,
     key="sources_list",
     column_config={"url": st.column_config.LinkColumn("url")},

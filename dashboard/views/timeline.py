@@ -18,7 +18,7 @@ from dashboard.ui.options import filter_options
 from dashboard.ui.page import PageContext, as_of_for, page_setup
 from dashboard.ui.records import followup_status_histories, record_links
 from dashboard.ui.selection import selection_values
-from dashboard.ui.text import plain
+from dashboard.ui.text import plain, source_link
 
 EVENT_PARAM = "event"
 EVENT_KEY = "timeline_event"
@@ -151,8 +151,8 @@ def show_event(ctx: PageContext, meeting_id: str, on_chart: bool) -> None:
             published = doc["published"]
             when = f" ({published:%Y-%m-%d})" if not pd.isna(published) else ""
             st.markdown(f"{plain(doc['publisher'])}: *{plain(doc['title'])}*{plain(when)}")
-            url = str(doc["url"])
-            if url.startswith(("https://", "http://")):
+            url = source_link(doc["url"])
+            if url:
                 st.link_button("Open the source document", url, icon=":material/open_in_new:")
                 st.caption(plain(url))
         others = meeting_sources_table(package, meeting_id)

@@ -1,0 +1,50 @@
+"""Every table a page shows is a sheet of its "view as workbook", on every page."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from dashboard.datasets import load_package
+from dashboard.datasets.citations import sources_table
+from dashboard.export.workbook import ABOUT_SHEET, build_workbook, item_sheet_names
+from dashboard.ui.state import VIEW_STATE
+from tests.helpers import open_chart_data, run_app
+
+PAGES = {
+    "views/overview.py": {},
+    "views/country.py": {"country": "ROU"},
+    "views/compare.py": {},
+    "views/programmes.py": {},
+    "views/areas.py": {},
+    "views/timeline.py": {"event": "2025-08-09-ROU"},
+    "views/followups.py": {},
+    "views/sources.py": {},
+}
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_the_view_workbook_has_a_sheet_for_every_table_the_page_shows(page: str) -> None:
+    at = run_app(page, PAGES[page])
+    assert not at.exception
+    view = at.session_state[VIEW_STATE]
+    tables = [item for item in view.items if item.figure is None]
+    shown = [list(frame.value.columns) for frame in at.dataframe]
+    assert shown == [list(item.data.columns) for item in tables]
+
+    ids = [source for item in view.items for source in item.source_ids]
+    workbook = build_workbook(view, sources_table(load_package(), ids))
+    names = load_workbook(io.BytesIO(workbook), read_only=True).sheetnames
+    assert names == [ABOUT_SHEET, *item_sheet_names(view), "Sources"]
+
+
+def test_the_data_behind_an_open_chart_is_its_sheet_too() -> None:
+    at = open_chart_data(run_app("views/followups.py"), "followups_by_status")
+    view = at.session_state[VIEW_STATE]
+    charts = {tuple(item.data.columns) for item in view.items if item.figure is not None}
+    tables = [list(item.data.columns) for item in view.items if item.figure is None]
+    for frame in at.dataframe:
+        columns = list(frame.value.columns)
+        assert columns in tables or tuple(columns) in charts
