@@ -5,8 +5,10 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.presentation import run
+from dashboard.ui.nav import sidebar_menu
 from dashboard.ui.present import presenting
 from dashboard.ui.sidebar import filter_sidebar
+from dashboard.ui.style import readable_style
 
 HERE = Path(__file__).parent
 
@@ -42,6 +44,9 @@ PAGES = {
     ],
 }
 
-page = st.navigation(PAGES, position="hidden" if presenting() else "sidebar")
+readable_style()
+page = st.navigation(PAGES, position="hidden")
+if not presenting():
+    sidebar_menu(PAGES)
 filter_sidebar(page.url_path)
 run(page)

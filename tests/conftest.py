@@ -166,3 +166,22 @@ def app_page(browser, app_server: StreamlitServer) -> Iterator[WatchedPage]:
         yield WatchedPage(page, app_server.url)
     finally:
         context.close()
+
+
+# Every page of the app as a reader opens it (one place: pages added to the app go here), and
+# the same pages in presentation mode.
+EVERY_PAGE = {
+    "overview": "/",
+    "country": "/country?country=ROU",
+    "compare": "/compare",
+    "programmes": "/programmes",
+    "areas": "/areas",
+    "timeline": "/timeline",
+    "followups": "/followups",
+    "sources": "/sources",
+}
+PRESENTED_PAGES = {
+    "overview-present": "/?present=1",
+    "country-present": "/country?country=ROU&present=1",
+    "compare-present": "/compare?present=1",
+}

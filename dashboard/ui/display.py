@@ -9,11 +9,18 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.datasets.citations import source_line, sources_table
+from dashboard.charts.theme import for_screen
+from dashboard.datasets.citations import (
+    short_source_line,
+    source_entries,
+    source_line,
+    sources_table,
+)
 from dashboard.datasets.loader import LoadedPackage
 from dashboard.export.model import ViewItem
 from dashboard.export.tables import to_csv_bytes, to_xlsx_bytes
 from dashboard.ui.present import presenting
+from dashboard.ui.text import plain
 from dashboard.ui.view import record
 
 # Plotly fetches its world outline from a CDN unless told otherwise; the app serves it itself
@@ -96,7 +103,7 @@ def _table_with_downloads(
         st.caption(
             f"Showing the first {MAX_TABLE_ROWS:,} of {len(frame):,} rows; the downloads have all."
         )
-    st.caption(source_line(package, source_ids, as_of))
+    sources_note(package, source_ids, as_of, key=key)
     download_buttons(
         frame, key=key, file_stem=file_stem, package=package, source_ids=source_ids, as_of=as_of
     )
@@ -156,15 +163,17 @@ def show_chart(
     record(ViewItem(title, data, line, fig, ids))
     if presenting():
         return
+    if fig.layout.title.text:
+        st.markdown("#### " + plain(fig.layout.title.text))
     st.plotly_chart(
-        fig,
+        for_screen(fig),
         key=key,
         theme=None,
         config=PLOTLY_CONFIG,
         on_select=on_select if on_select else "ignore",
         selection_mode=selection_mode,
     )
-    st.caption(line)
+    sources_note(package, ids, as_of, key=key)
     # Built only while open: the table would otherwise be sent on every rerun, unseen.
     with st.expander(
         "Data behind this chart", key=data_toggle_key(key), on_change="rerun"
@@ -178,6 +187,15 @@ def show_chart(
                 source_ids=ids,
                 as_of=as_of,
             )
+
+
+def sources_note(package: LoadedPackage, source_ids: list[str], as_of: str, *, key: str) -> None:
+    """One short source line under a chart, with every source one click away."""
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    row.caption(plain(short_source_line(package, source_ids, as_of)), width="content")
+    with row.popover("All sources", type="tertiary", key=f"{key}_sources"):
+        entries = source_entries(package, source_ids) or ["No source is recorded."]
+        st.markdown("\n".join(f"- {plain(entry)}" for entry in entries))
 
 
 def data_toggle_key(chart_key: str) -> str:

@@ -14,7 +14,6 @@ from dashboard.charts.followups import (
     by_status_figure,
     counts_by_country,
 )
-from dashboard.datasets.citations import source_line
 from dashboard.datasets.queries import (
     LONG_PENDING_DAYS,
     STATUS_LABELS,
@@ -22,7 +21,7 @@ from dashboard.datasets.queries import (
     followups_view,
     status_counts,
 )
-from dashboard.ui.display import download_buttons, show_chart
+from dashboard.ui.display import download_buttons, show_chart, sources_note
 from dashboard.ui.options import filter_options
 from dashboard.ui.page import as_of_for, page_setup
 from dashboard.ui.selection import selection_values
@@ -157,7 +156,7 @@ st.dataframe(
         "Meeting": st.column_config.TextColumn(help="The meeting that raised the action."),
     },
 )
-st.caption(source_line(package, source_ids, as_of))
+sources_note(package, source_ids, as_of, key="followups_list")
 download_buttons(
     partial(actions_table, actions, area_names),
     key="followups",
