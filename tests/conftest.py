@@ -185,3 +185,5 @@ PRESENTED_PAGES = {
     "country-present": "/country?country=ROU&present=1",
     "compare-present": "/compare?present=1",
 }
+# The links of the sidebar's page menu (dashboard/ui/nav.py).
+PAGE_MENU_LINK = "[data-testid=stSidebar] .st-key-page_menu a"
