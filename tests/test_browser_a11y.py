@@ -51,6 +51,13 @@ TEXT_OUTSIDE_JS = """
 """
 
 
+CHARTS_DRAWN_JS = """
+() => !document.querySelector('[data-testid=stMain] [data-testid=stSkeleton]') &&
+      [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
+        .every((c) => c.querySelector('.js-plotly-plot .main-svg'))
+"""
+
+
 def _screenshot_whole_page(app_page, name: str) -> None:
     """The whole page in test-artifacts/: Streamlit scrolls its main area, not the document,
     so the window is made as tall as that area for the picture."""
@@ -65,13 +72,10 @@ def _screenshot_whole_page(app_page, name: str) -> None:
 
 
 def _open_drawn(app_page, path: str) -> None:
-    """Open `path` and wait until the script has finished and every chart is drawn."""
+    """Open `path` and wait until the script has finished and every chart is drawn (a chart
+    is a placeholder skeleton until plotly has loaded)."""
     app_page.open(path)
-    page = app_page.page
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
-                 .every((c) => c.querySelector('.js-plotly-plot .main-svg'))"""
-    )
+    app_page.page.wait_for_function(CHARTS_DRAWN_JS)
 
 
 @pytest.fixture
