@@ -7,6 +7,7 @@ format per unit, and the source line that every chart carries.
 from __future__ import annotations
 
 import math
+import textwrap
 import threading
 from collections import OrderedDict
 
@@ -34,6 +35,8 @@ FONT_FAMILY = "Noto Sans, DejaVu Sans, Liberation Sans, Arial, sans-serif"
 BASE_FONT_SIZE = 16
 SOURCE_FONT_SIZE = 12
 SOURCE_ANNOTATION = "source"  # the name of the source line's annotation
+SOURCE_WRAP_CHARS = 120  # a source line longer than this is wrapped, not cut at the edge
+SOURCE_LINE_PX = 16
 
 
 def _register() -> None:
@@ -63,9 +66,13 @@ def apply_theme(fig: go.Figure, *, title: str | None = None, source: str = "") -
     if title is not None:
         fig.update_layout(title_text=title)
     if source:
+        lines = textwrap.wrap(source, SOURCE_WRAP_CHARS) or [source]
+        if len(lines) > 1:
+            bottom = fig.layout.margin.b or pio.templates[TEMPLATE_NAME].layout.margin.b
+            fig.update_layout(margin_b=bottom + SOURCE_LINE_PX * (len(lines) - 1))
         fig.add_annotation(
             name=SOURCE_ANNOTATION,
-            text=source,
+            text="<br>".join(lines),
             xref="paper",
             yref="paper",
             x=0,
