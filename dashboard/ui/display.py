@@ -97,7 +97,10 @@ def _table_with_downloads(
     column_config: dict | None = None,
 ) -> None:
     st.dataframe(
-        frame.head(MAX_TABLE_ROWS), hide_index=True, column_config=column_config, key=f"{key}_table"
+        frame.head(MAX_TABLE_ROWS),
+        hide_index=True,
+        column_config=lead_column_pinned(frame, column_config),
+        key=f"{key}_table",
     )
     if len(frame) > MAX_TABLE_ROWS:
         st.caption(
@@ -107,6 +110,18 @@ def _table_with_downloads(
     download_buttons(
         frame, key=key, file_stem=file_stem, package=package, source_ids=source_ids, as_of=as_of
     )
+
+
+def lead_column_pinned(frame: pd.DataFrame, column_config: dict | None = None) -> dict:
+    """`column_config` with the table's first column (what each row is: a country, a date, a
+    dataset) pinned, so it stays in view while a phone scrolls the other columns sideways."""
+    config = dict(column_config or {})
+    if len(frame.columns):
+        lead = str(frame.columns[0])
+        given = config.get(lead)
+        base = {"label": given} if isinstance(given, str) else dict(given or {})
+        config[lead] = {**base, "pinned": True}
+    return config
 
 
 def show_table(

@@ -96,5 +96,12 @@ st.dataframe(
     sources,
     hide_index=True,
     key="sources_list",
+    # What a reader looks for first leads, so a phone shows it without scrolling sideways.
+    column_order=[
+        "publisher",
+        "title",
+        "published",
+        *(c for c in sources.columns if c not in {"publisher", "title", "published"}),
+    ],
     column_config={"url": st.column_config.LinkColumn("url")},
 )
