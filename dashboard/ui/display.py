@@ -204,12 +204,15 @@ def show_chart(
             )
 
 
-def sources_note(package: LoadedPackage, source_ids: list[str], as_of: str, *, key: str) -> None:
-    """One short source line under a chart, with every source one click away."""
+def sources_note(
+    package: LoadedPackage, source_ids: Iterable[object], as_of: str, *, key: str
+) -> None:
+    """One short source line under a chart or table, with every source one click away."""
+    ids = list(source_ids)
     row = st.container(horizontal=True, vertical_alignment="center", gap="small")
-    row.caption(plain(short_source_line(package, source_ids, as_of)), width="content")
+    row.caption(plain(short_source_line(package, ids, as_of)), width="content")
     with row.popover("All sources", type="tertiary", key=f"{key}_sources"):
-        entries = source_entries(package, source_ids) or ["No source is recorded."]
+        entries = source_entries(package, ids) or ["No source is recorded."]
         st.markdown("\n".join(f"- {plain(entry)}" for entry in entries))
 
 
