@@ -17,7 +17,8 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1440, "height": 1000}
 
 # Every plotly text element's box against its chart's box (the plotly div, clipped by the
-# Streamlit element around it), in CSS pixels; 1 px of rounding is allowed.
+# Streamlit element around it), in CSS pixels, 1 px of rounding allowed; and against the mode
+# bar, which plotly shows over the chart's top right corner on hover (or a tap on a phone).
 TEXT_OUTSIDE_JS = """
 () => {
   const cut = [];
@@ -29,6 +30,8 @@ TEXT_OUTSIDE_JS = """
     const box = {left: Math.max(a.left, b.left), right: Math.min(a.right, b.right),
                  top: Math.max(a.top, b.top), bottom: Math.min(a.bottom, b.bottom)};
     const title = (plot.querySelector('.gtitle') || {}).textContent || `chart ${index + 1}`;
+    const bar = plot.querySelector('.modebar');
+    const barBox = bar && bar.getBoundingClientRect();
     plot.querySelectorAll('svg text').forEach((node) => {
       const words = (node.textContent || '').trim();
       if (!words || node.closest('.hoverlayer')) return;
@@ -37,6 +40,10 @@ TEXT_OUTSIDE_JS = """
         return;
       const r = node.getBoundingClientRect();
       if (r.width === 0 && r.height === 0) return;
+      if (barBox && barBox.width > 0 && r.left < barBox.right && r.right > barBox.left &&
+          r.top < barBox.bottom && r.bottom > barBox.top) {
+        cut.push(`${title}: "${words.slice(0, 60)}" lies under the mode bar`);
+      }
       if (r.left < box.left - 1 || r.right > box.right + 1 ||
           r.top < box.top - 1 || r.bottom > box.bottom + 1) {
         cut.push(`${title}: "${words.slice(0, 60)}" at x ${Math.round(r.left)}..` +
@@ -75,7 +82,7 @@ def _open_drawn(app_page, path: str) -> None:
     """Open `path` and wait until the script has finished and every chart is drawn (a chart
     is a placeholder skeleton until plotly has loaded)."""
     app_page.open(path)
-    app_page.page.wait_for_function(CHARTS_DRAWN_JS)
+    app_page.page.wait_for_function(CHARTS_DRAWN_JS, timeout=90_000)
 
 
 @pytest.fixture

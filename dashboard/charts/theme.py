@@ -87,7 +87,7 @@ def apply_theme(fig: go.Figure, *, title: str | None = None, source: str = "") -
     return fig
 
 
-SCREEN_TOP_MARGIN = 40  # room for plotly's mode bar above the plot, so it covers nothing
+SCREEN_TOP_MARGIN = 60  # the mode bar (top 30 px) above labels drawn over the plot (timeline)
 _SCREEN_KEPT = 256
 _screen_figures: OrderedDict[int, tuple[go.Figure, go.Figure]] = OrderedDict()
 _screen_lock = threading.Lock()

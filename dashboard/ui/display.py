@@ -28,7 +28,10 @@ from dashboard.ui.view import record
 PLOTLY_CONFIG = {
     "topojsonURL": "app/static/",
     "displaylogo": False,
-    "modeBarButtonsToRemove": ["sendDataToCloud"],
+    # One button (download as PNG): the full bar of zoom and pan buttons covered the range
+    # buttons and labels at the top of a chart on a phone. Drag still zooms; a double click
+    # resets.
+    "modeBarButtons": [["toImage"]],
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
 MAX_TABLE_ROWS = 1000  # rows sent to the browser per table; downloads carry every row
