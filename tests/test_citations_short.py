@@ -10,6 +10,7 @@ from dashboard.charts.theme import SOURCE_ANNOTATION, apply_theme, for_screen
 from dashboard.datasets import load_package
 from dashboard.datasets.citations import short_source_line, source_entries
 from tests.conftest import DATA_DIR
+from tests.helpers import run_app
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +63,18 @@ def test_the_page_draws_a_figure_without_its_title_and_source_line() -> None:
     assert not [a for a in screen.layout.annotations if a.name == SOURCE_ANNOTATION]
     assert fig.layout.title.text == "Title"  # exports keep both
     assert [a.text for a in fig.layout.annotations] == ["Source: x"]
+
+
+def test_a_chart_on_the_page_has_one_short_source_line_and_every_source_beside_it() -> None:
+    at = run_app("views/compare.py", {"country": "ROU,PAK"})
+    assert not at.exception
+    shown = [c.value.replace("\\", "") for c in at.caption]
+    source_lines = [text for text in shown if text.startswith("Source: ")]
+    assert source_lines  # under the trend, the ranking and the table
+    assert all("\n" not in text and len(text) <= 80 for text in source_lines)
+    assert all("as of " in text for text in source_lines)
+    listed = [m.value.replace("\\", "") for m in at.markdown if m.value.startswith("- ")]
+    assert any(
+        "World Bank, World Development Indicators: Research and development expenditure" in entry
+        for entry in listed
+    )
