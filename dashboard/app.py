@@ -6,8 +6,10 @@ import streamlit as st
 
 from dashboard.presentation import run
 from dashboard.ui.account import account_settings, account_sidebar, sign_in_gate
+from dashboard.ui.nav import sidebar_menu
 from dashboard.ui.present import presenting
 from dashboard.ui.sidebar import filter_sidebar
+from dashboard.ui.style import readable_style
 
 HERE = Path(__file__).parent
 
@@ -20,6 +22,7 @@ st.set_page_config(
     },
 )
 
+readable_style()
 # Before anything that reads data: with public_read = false a signed-out visitor gets only
 # a sign-in page, and the page receives nothing else.
 settings = account_settings()
@@ -60,7 +63,9 @@ PAGES = {
     ],
 }
 
-page = st.navigation(PAGES, position="hidden" if presenting() else "sidebar")
+page = st.navigation(PAGES, position="hidden")
+if not presenting():
+    sidebar_menu(PAGES)
 account_sidebar(settings)
 filter_sidebar(page.url_path)
 run(page)

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.charts.theme import SOURCE_ANNOTATION
+from dashboard.charts.theme import for_screen
 from dashboard.datasets.citations import sources_table
 from dashboard.datasets.store import get_package
 from dashboard.export.model import View
@@ -42,15 +42,11 @@ def _step(delta: int, count: int) -> None:
 
 
 def _slide_figure(figure: go.Figure) -> go.Figure:
-    """The chart enlarged for the back of a room. Its source line moves out of the figure
-    into the slide's caption, in larger type."""
-    slide = go.Figure(figure)
-    slide.layout.annotations = [
-        note for note in slide.layout.annotations if note.name != SOURCE_ANNOTATION
-    ]
+    """The chart enlarged for the back of a room. Its title and source line move out of the
+    figure into the slide's heading and caption, which wrap on any screen."""
+    slide = go.Figure(for_screen(figure))
     slide.update_layout(
         font_size=SLIDE_FONT_SIZE,
-        title_font_size=34,
         height=680,
         legend_font_size=20,
         margin={"b": 60},
@@ -76,6 +72,7 @@ def run_presenting(page: st.navigation) -> None:  # type: ignore[valid-type]
         return
     index = min(st.session_state.get(SLIDE_STATE, 0), len(charts) - 1)
     item = charts[index]
+    st.markdown("## " + plain(item.title))
     st.plotly_chart(_slide_figure(item.figure), key="slide_chart", theme=None, config=PLOTLY_CONFIG)
     st.caption(plain(item.source))
     previous, position, following, leave = st.columns([1, 2, 1, 1])

@@ -199,3 +199,28 @@ def app_page(browser, app_server: StreamlitServer) -> Iterator[WatchedPage]:
         yield WatchedPage(page, app_server.url)
     finally:
         context.close()
+
+
+# Every page of the app as a reader opens it (one place: pages added to the app go here), and
+# the same pages in presentation mode.
+EVERY_PAGE = {
+    "overview": "/",
+    "country": "/country?country=ROU",
+    "compare": "/compare",
+    "programmes": "/programmes",
+    "areas": "/areas",
+    "timeline": "/timeline",
+    "followups": "/followups",
+    "record-meeting": "/record_meeting",
+    "update-followup": "/update_followup",
+    "correct-meeting": "/correct_meeting",
+    "changes": "/changes",
+    "sources": "/sources",
+}
+PRESENTED_PAGES = {
+    "overview-present": "/?present=1",
+    "country-present": "/country?country=ROU&present=1",
+    "compare-present": "/compare?present=1",
+}
+# The links of the sidebar's page menu (dashboard/ui/nav.py).
+PAGE_MENU_LINK = "[data-testid=stSidebar] .st-key-page_menu a"

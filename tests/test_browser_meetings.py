@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import PAGE_MENU_LINK
+
 pytestmark = pytest.mark.browser
 
 # Centre of the marker whose customdata[0] is the meeting id, read from plotly's own data.
@@ -31,7 +33,7 @@ MARKER_CENTRE_JS = """
 def _open_via_sidebar(app_page, start: str, page_title: str) -> None:
     """Open `start` (the home page, maybe with filters) and go to a page as a user does."""
     app_page.open(start)
-    app_page.page.locator("[data-testid=stSidebarNav] a", has_text=page_title).click()
+    app_page.page.locator(PAGE_MENU_LINK, has_text=page_title).click()
     app_page.wait_idle()
 
 

@@ -66,7 +66,8 @@ def test_country_page_for_romania_shows_its_hubs(app_page) -> None:
     page = app_page.page
     expect(page.locator("h2").filter(has_text="Romania")).to_be_visible()
     expect(page.get_by_text("Hubs: Cluj-Napoca, Timișoara")).to_be_visible()
-    hubs_chart = page.locator(".js-plotly-plot").filter(has_text="Tech hubs in Romania")
+    expect(page.get_by_role("heading", name="Tech hubs in Romania")).to_be_visible()
+    hubs_chart = page.locator(".js-plotly-plot").filter(has=page.locator(".scattergeo"))
     expect(hubs_chart).to_be_visible(timeout=DRAWN)
     expect(hubs_chart.locator(".scattergeo text").filter(has_text="Timișoara")).to_have_count(
         1, timeout=DRAWN

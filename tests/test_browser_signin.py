@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from dashboard.bench.server import StreamlitServer
 from dashboard.records import AccessRules, RecordsStore
-from tests.conftest import DATA_DIR, WatchedPage
+from tests.conftest import DATA_DIR, PAGE_MENU_LINK, WatchedPage
 from tests.signin import (
     COOKIE_SECRET,
     EDITOR,
@@ -90,7 +90,7 @@ def _meeting_titles() -> list[str]:
 def _shows_sign_in_page_only(app: WatchedPage) -> None:
     expect(app.page.get_by_role("button", name="Sign in")).to_be_visible()
     expect(app.page.get_by_text("Please sign in")).to_be_visible()
-    assert app.page.locator("[data-testid=stSidebarNav]").count() == 0
+    assert app.page.locator(PAGE_MENU_LINK).count() == 0
     assert app.page.locator("[data-testid=stException]").count() == 0
 
 

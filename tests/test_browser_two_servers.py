@@ -67,7 +67,7 @@ def test_a_meeting_saved_through_one_process_shows_in_the_other(
         record_meeting(editor, title, "Send the list of joint projects")
 
         # The reader's next reruns, in the same session: to another page and back.
-        sidebar = reader.page.locator("[data-testid=stSidebarNav]")
+        sidebar = reader.page.locator("[data-testid=stSidebar]")
         sidebar.get_by_role("link", name="Follow-ups").click()
         reader.wait_idle()
         sidebar.get_by_role("link", name="Meetings timeline").click()

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.charts.compare import latest_ranking, trend_lines
-from dashboard.charts.theme import PAKISTAN_COLOUR
+from dashboard.charts.theme import MUTED, PAKISTAN_COLOUR
 from dashboard.datasets import load_package
 from dashboard.datasets.compare import (
     DEFAULT_INDICATOR,
@@ -45,7 +45,12 @@ def values_table(at: AppTest):
 
 
 def chart_titles(at: AppTest) -> list[str]:
-    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    """The headings drawn above the charts (the page shows a chart's title as a heading)."""
+    return [
+        m.value.removeprefix("#### ").replace("\\", "")
+        for m in at.markdown
+        if m.value.startswith("#### ")
+    ]
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -102,7 +107,7 @@ def test_indicator_codes_from_a_link_are_checked_like_the_filters() -> None:
 # --- charts -----------------------------------------------------------------------------------
 
 
-def test_trend_hover_shows_value_unit_year_and_source(package) -> None:
+def test_trend_hover_lists_every_country_with_its_value(package) -> None:
     comparison = build_comparison(package, INTERNET, ["ROU", "PAK"], (2019, 2020), ["WLD"])
     fig = trend_lines(
         comparison.series, comparison.references, title="Internet users", unit=comparison.unit
@@ -112,11 +117,31 @@ def test_trend_hover_shows_value_unit_year_and_source(package) -> None:
     assert lines["Pakistan"].line.color == PAKISTAN_COLOUR
     assert lines["Pakistan"].line.width > lines["Romania"].line.width
     assert lines["World (reference)"].line.dash
+    assert fig.layout.hovermode == "x unified"  # a year's hover names every line
     iso3, country, value, year, unit, source = lines["Romania"].customdata[-1]
     assert (iso3, country, year, unit) == ("ROU", "Romania", "2020", "% of population")
     assert value.endswith("%") and source.startswith("World Bank")
-    for part in ("Year", "Value", "Unit", "Source"):
-        assert part in lines["Romania"].hovertemplate
+    assert "customdata[1]" in lines["Romania"].hovertemplate  # the country's name
+    assert "customdata[2]" in lines["Romania"].hovertemplate  # its value
+
+
+def test_trend_colours_pakistan_and_the_chosen_countries_and_greys_the_rest(package) -> None:
+    comparison = build_comparison(package, INTERNET, [], (2015, 2020))
+    assert len(comparison.series["iso3"].unique()) > 8  # more lines than the palette has
+    fig = trend_lines(
+        comparison.series,
+        title="Internet users",
+        unit=comparison.unit,
+        highlighted=("ROU", "IRN"),
+    )
+    colours = {trace.name: trace.line.color for trace in fig.data}
+    assert colours["Pakistan"] == PAKISTAN_COLOUR
+    assert colours["Romania"] != colours["Iran"]
+    assert colours["Romania"] not in (MUTED, PAKISTAN_COLOUR)
+    greys = [name for name, colour in colours.items() if colour == MUTED]
+    assert len(greys) == len(colours) - 3
+    # The coloured lines, and only they, are named at their ends.
+    assert {note.text for note in fig.layout.annotations} == {"Pakistan", "Romania", "Iran"}
 
 
 def test_ranking_bars_carry_the_country_code_and_year(package) -> None:

@@ -38,13 +38,14 @@ def test_presentation_hides_the_sidebar_and_moves_between_charts(app_page) -> No
     expect(page.get_by_text(re.compile(r"slide 1 of \d+"))).to_be_visible()
     expect(page.locator("[data-testid=stSidebar]")).to_be_hidden()
     expect(page.locator(".js-plotly-plot")).to_have_count(1)
-    expect(page.locator(".js-plotly-plot .gtitle").first).to_be_visible()
-    first_title = page.locator(".js-plotly-plot .gtitle").first.text_content()
+    slide_title = page.locator("[data-testid=stMain] h2").first
+    expect(slide_title).to_be_visible()
+    first_title = slide_title.text_content()
 
     page.get_by_role("button", name="Next ▶").click()
     expect(page.get_by_text(re.compile(r"slide 2 of \d+"))).to_be_visible()
     app_page.wait_idle()
-    expect(page.locator(".js-plotly-plot .gtitle").first).not_to_have_text(first_title or "")
+    expect(slide_title).not_to_have_text(first_title or "")
     app_page.screenshot("presentation-slide-2")
 
     page.get_by_role("button", name="◀ Previous").click()

@@ -252,10 +252,14 @@ def change_filter_times(
     return times, odd
 
 
+# The sidebar's page menu: st.page_link links (dashboard/ui/nav.py, and the floor's replay).
+MENU_LINK = "[data-testid=stSidebar] [data-testid=stPageLink-NavLink]"
+
+
 def _nav_link(page, path: str):
     if path == "/":
-        return page.locator("[data-testid=stSidebarNav] a").first
-    return page.locator(f"[data-testid=stSidebarNav] a[href$='{path}']")
+        return page.locator(MENU_LINK).first
+    return page.locator(f"{MENU_LINK}[href$='{path}']")
 
 
 def open_page(page, path: str, timeout_ms: float) -> None:

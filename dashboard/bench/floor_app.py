@@ -152,7 +152,7 @@ for nav in SNAP.navigation:
     sections.setdefault(nav.section, []).append(page)
     PAGES[nav.url_path] = page
 
-current = st.navigation(sections, position="sidebar")
+current = st.navigation(sections, position="hidden")
 with st.sidebar:
     _render(SNAP.pages[current.url_path].sidebar, PAGES)
 current.run()

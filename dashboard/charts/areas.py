@@ -13,8 +13,10 @@ import plotly.graph_objects as go
 from dashboard.charts.memo import cached_figure
 from dashboard.charts.theme import MUTED, PALETTE, SEQUENTIAL, apply_theme
 
-PRIORITY_ROW = "★ Our priority (release of 2025-08-09)"
-PROGRAMMES_ROW = "EU programmes funding the area"
+# Short, so the row names fit beside the matrix on a phone; the page's caption and the hover
+# say what they mean.
+PRIORITY_ROW = "★ Our priority"
+PROGRAMMES_ROW = "EU programmes"
 CELL_HOVER = (
     "<b>%{customdata[2]} × %{customdata[3]}</b><br>Partner strength: %{customdata[4]} points"
     "<br>Expertise named by a source: %{customdata[5]}<br>Meetings that discussed it: "
@@ -66,14 +68,8 @@ def area_matrix(
             "cmax": top,
             "colorscale": [[i / 4, c] for i, c in enumerate(SEQUENTIAL)],
             "line": {"color": MUTED, "width": 1},
-            "colorbar": {
-                "title": {"text": "Strength", "side": "top"},
-                "thickness": 14,
-                "len": min(1.0, 260 / (ROW_HEIGHT * len(rows) + 1)),
-                "y": 1,
-                "yanchor": "top",
-                "tickformat": "d",
-            },
+            # Each cell shows its number, so no colour bar takes width from the matrix.
+            "showscale": False,
         },
         customdata=[
             [iso3, area_id, country, area, int(score), _yes_no(exp), int(n), year, source]

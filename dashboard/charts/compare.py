@@ -23,6 +23,9 @@ from dashboard.charts.theme import (
 HOME_ISO3 = "PAK"
 OTHER_COLOURS = tuple(c for c in PALETTE if c != PAKISTAN_COLOUR)
 REFERENCE_DASHES = ("dash", "dot", "dashdot", "longdash")
+REFERENCE_COLOUR = "#5b6570"
+# A year's hover lists every line, so each line says only whose value it is.
+LINE_HOVER = "<b>%{customdata[1]}</b>: %{customdata[2]}<extra></extra>"
 HOVER = (
     "<b>%{customdata[1]}</b><br>Year: %{customdata[3]}<br>Value: %{customdata[2]}<br>"
     "Unit: %{customdata[4]}<br>Source: %{customdata[5]}<extra></extra>"
@@ -47,6 +50,39 @@ def _customdata(frame: pd.DataFrame) -> list[list[str]]:
     ]
 
 
+LABEL_FONT_SIZE = 14
+LABEL_GAP_PX = 18  # least vertical distance between two line-end labels
+# The part of the figure's height that is plot area, to turn label gaps into data units.
+PLOT_SHARE = 0.7
+
+
+def _end_labels(ends: list[tuple[str, str, float, float]], height: int) -> list[dict]:
+    """Annotations naming each coloured line at its last point, nudged apart vertically so
+    close ends stay readable. `ends` holds (name, colour, last year, last value)."""
+    if not ends:
+        return []
+    values = [value for *_, value in ends]
+    span = (max(values) - min(values)) or abs(values[0]) or 1.0
+    gap = span * LABEL_GAP_PX / (height * PLOT_SHARE)
+    placed: list[float] = []
+    notes = []
+    for name, colour, year, value in sorted(ends, key=lambda end: end[3]):
+        y = value if not placed or value - placed[-1] >= gap else placed[-1] + gap
+        placed.append(y)
+        notes.append(
+            {
+                "x": year,
+                "y": y,
+                "text": name,
+                "xanchor": "left",
+                "xshift": 6,
+                "showarrow": False,
+                "font": {"color": colour, "size": LABEL_FONT_SIZE},
+            }
+        )
+    return notes
+
+
 @cached_figure
 def trend_lines(
     series: pd.DataFrame,
@@ -54,29 +90,52 @@ def trend_lines(
     *,
     title: str,
     unit: str,
+    highlighted: tuple[str, ...] = (),
     home_iso3: str = HOME_ISO3,
 ) -> go.Figure:
-    """One line per country over the years (Pakistan highlighted), aggregates dashed."""
+    """One line per country over the years: Pakistan and the `highlighted` countries in
+    colour and named at their line's end, the others grey (as Our World in Data draws them);
+    aggregates dashed. Hovering a year lists every country's value."""
+    height = 520
     fig = go.Figure()
-    others = 0
-    for iso3, rows in series.groupby("iso3", sort=False):
-        is_home = iso3 == home_iso3
-        colour = PAKISTAN_COLOUR if is_home else OTHER_COLOURS[others % len(OTHER_COLOURS)]
-        others += 0 if is_home else 1
+    ends: list[tuple[str, str, float, float]] = []
+    coloured = 0
+    # Grey lines first, so the coloured ones are drawn over them.
+    groups = sorted(
+        series.groupby("iso3", sort=False),
+        key=lambda group: group[0] == home_iso3 or group[0] in highlighted,
+    )
+    for iso3, rows in groups:
+        rows = rows.sort_values("year")
+        name = str(rows["country"].iloc[0])
+        if iso3 == home_iso3:
+            colour, width = PAKISTAN_COLOUR, 5
+        elif iso3 in highlighted:
+            colour, width = OTHER_COLOURS[coloured % len(OTHER_COLOURS)], 3
+            coloured += 1
+        else:
+            colour, width = MUTED, 1.5
+        if colour != MUTED:
+            last = rows.iloc[-1]
+            ends.append((name, colour, int(last["year"]), float(last["value"])))
         fig.add_trace(
             go.Scatter(
                 x=rows["year"].astype(int).tolist(),
                 y=rows["value"].tolist(),
-                name=str(rows["country"].iloc[0]),
-                mode="lines+markers",
-                line={"color": colour, "width": 5 if is_home else 2},
-                marker={"size": 8 if is_home else 5},
+                name=name,
+                mode="lines+markers" if colour != MUTED else "lines",
+                line={"color": colour, "width": width},
+                marker={"size": 7 if iso3 == home_iso3 else 5},
                 customdata=_customdata(rows),
-                hovertemplate=HOVER,
+                hovertemplate=LINE_HOVER,
             )
         )
     if references is not None:
         for i, (_, rows) in enumerate(references.groupby("iso3", sort=False)):
+            rows = rows.sort_values("year")
+            colour = REFERENCE_COLOUR
+            last = rows.iloc[-1]
+            ends.append((str(last["country"]), colour, int(last["year"]), float(last["value"])))
             fig.add_trace(
                 go.Scatter(
                     x=rows["year"].astype(int).tolist(),
@@ -84,15 +143,23 @@ def trend_lines(
                     name=f"{rows['country'].iloc[0]} (reference)",
                     mode="lines",
                     line={
-                        "color": "#5b6570" if i == 0 else MUTED,
+                        "color": colour,
                         "width": 2,
                         "dash": REFERENCE_DASHES[i % len(REFERENCE_DASHES)],
                     },
                     customdata=_customdata(rows),
-                    hovertemplate=HOVER,
+                    hovertemplate=LINE_HOVER,
                 )
             )
-    fig.update_layout(hovermode="closest", height=520)
+    longest = max((len(name) for name, *_ in ends), default=0)
+    fig.update_layout(
+        hovermode="x unified",
+        height=height,
+        showlegend=False,
+        annotations=_end_labels(ends, height),
+        # Room on the right for the names at the lines' ends.
+        margin={"r": 16 + int(longest * LABEL_FONT_SIZE * 0.6)},
+    )
     fig.update_xaxes(title_text="Year", tickformat="d")
     fig.update_yaxes(title_text=unit, **axis_format(unit))
     return apply_theme(fig, title=title)

@@ -54,7 +54,19 @@ def partner_map(
             colorscale=[[i / (len(SEQUENTIAL) - 1), c] for i, c in enumerate(SEQUENTIAL)],
             marker_line_color="#5b6570",
             marker_line_width=0.6,
-            colorbar={"title": {"text": "Meetings"}, "tickformat": ",d", "dtick": 1},
+            # Below the map, so on a phone the map keeps the full width.
+            colorbar={
+                "title": {"text": "Meetings", "side": "top"},
+                "tickformat": ",d",
+                "dtick": 1,
+                "orientation": "h",
+                "x": 0,
+                "xanchor": "left",
+                "y": 0,
+                "yanchor": "top",
+                "len": 0.5,
+                "thickness": 14,
+            },
             customdata=frame[["country", "latest_meeting"]].to_numpy(),
             hovertemplate=(
                 "<b>%{customdata[0]}</b><br>Meetings: %{z:,d}<br>"

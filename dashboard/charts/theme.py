@@ -7,6 +7,9 @@ format per unit, and the source line that every chart carries.
 from __future__ import annotations
 
 import math
+import textwrap
+import threading
+from collections import OrderedDict
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -32,6 +35,8 @@ FONT_FAMILY = "Noto Sans, DejaVu Sans, Liberation Sans, Arial, sans-serif"
 BASE_FONT_SIZE = 16
 SOURCE_FONT_SIZE = 12
 SOURCE_ANNOTATION = "source"  # the name of the source line's annotation
+SOURCE_WRAP_CHARS = 120  # a source line longer than this is wrapped, not cut at the edge
+SOURCE_LINE_PX = 16
 
 
 def _register() -> None:
@@ -45,8 +50,8 @@ def _register() -> None:
         hoverlabel={"font": {"size": 15, "family": FONT_FAMILY}},
         legend={"font": {"size": 15}, "orientation": "h", "y": -0.18, "x": 0},
         margin={"l": 60, "r": 24, "t": 56, "b": 96},
-        xaxis={"showgrid": False, "linecolor": "#5b6570", "ticks": "outside"},
-        yaxis={"gridcolor": "#e3e7ea", "zerolinecolor": "#9aa3ab"},
+        xaxis={"showgrid": False, "linecolor": "#5b6570", "ticks": "outside", "automargin": True},
+        yaxis={"gridcolor": "#e3e7ea", "zerolinecolor": "#9aa3ab", "automargin": True},
         colorscale={"sequential": [[i / 4, c] for i, c in enumerate(SEQUENTIAL)]},
     )
     pio.templates[TEMPLATE_NAME] = template
@@ -61,9 +66,13 @@ def apply_theme(fig: go.Figure, *, title: str | None = None, source: str = "") -
     if title is not None:
         fig.update_layout(title_text=title)
     if source:
+        lines = textwrap.wrap(source, SOURCE_WRAP_CHARS) or [source]
+        if len(lines) > 1:
+            bottom = fig.layout.margin.b or pio.templates[TEMPLATE_NAME].layout.margin.b
+            fig.update_layout(margin_b=bottom + SOURCE_LINE_PX * (len(lines) - 1))
         fig.add_annotation(
             name=SOURCE_ANNOTATION,
-            text=source,
+            text="<br>".join(lines),
             xref="paper",
             yref="paper",
             x=0,
@@ -76,6 +85,44 @@ def apply_theme(fig: go.Figure, *, title: str | None = None, source: str = "") -
             font={"size": SOURCE_FONT_SIZE, "color": "#4a545e"},
         )
     return fig
+
+
+SCREEN_TOP_MARGIN = 60  # the mode bar (top 30 px) above labels drawn over the plot (timeline)
+_SCREEN_KEPT = 256
+_screen_figures: OrderedDict[int, tuple[go.Figure, go.Figure]] = OrderedDict()
+_screen_lock = threading.Lock()
+
+
+def for_screen(fig: go.Figure) -> go.Figure:
+    """`fig` as a page draws it: without its title and source line, which the page shows as
+    a heading and a caption (HTML text wraps at any width, SVG text does not), and with room
+    above the plot for the mode bar. Exports and slides keep the original.
+
+    Figures are shared (see `charts.memo`), so the copy is kept per figure object.
+    """
+    with _screen_lock:
+        kept = _screen_figures.get(id(fig))
+        if kept is not None and kept[0] is fig:
+            _screen_figures.move_to_end(id(fig))
+            return kept[1]
+    screen = go.Figure(fig)
+    screen.layout.annotations = [
+        note for note in screen.layout.annotations if note.name != SOURCE_ANNOTATION
+    ]
+    margin_bottom = fig.layout.margin.b
+    screen.update_layout(
+        title_text=None,
+        margin={
+            "t": SCREEN_TOP_MARGIN,
+            # The template's bottom margin holds the source line, which is not drawn here.
+            "b": 40 if margin_bottom is None else margin_bottom,
+        },
+    )
+    with _screen_lock:
+        _screen_figures[id(fig)] = (fig, screen)
+        while len(_screen_figures) > _SCREEN_KEPT:
+            _screen_figures.popitem(last=False)
+    return screen
 
 
 def format_value(value: float | None, unit: str = "") -> str:

@@ -77,3 +77,35 @@ def meeting_sources_table(package: LoadedPackage, meeting_id: str) -> pd.DataFra
     supports = dict(zip(links["source_id"], links["supports"], strict=True))
     table = _sources_table(package, tuple(ordered))
     return table.assign(supports=table["source_id"].map(supports))
+
+
+def short_source_line(package: LoadedPackage, source_ids: Iterable[object], as_of: str = "") -> str:
+    """One short line for under a chart, e.g. "Source: World Bank and 2 more · as of 2026-07-13".
+
+    Names the first publisher (without its parenthesised detail) and counts the other
+    sources; the full list goes beside it (`sources_table`) and into downloads and exports.
+    """
+    return _short_source_line(package, _distinct_ids(source_ids), as_of)
+
+
+@per_package
+def _short_source_line(package: LoadedPackage, ids: tuple[str, ...], as_of: str) -> str:
+    table = _sources_table(package, ids)
+    if table.empty:
+        text = "Source: not recorded"
+    else:
+        text = "Source: " + str(table["publisher"].iloc[0]).split(" (", 1)[0].strip()
+        if len(table) > 1:
+            text += f" and {len(table) - 1} more"
+    return f"{text} · as of {as_of}" if as_of else text
+
+
+def source_entries(package: LoadedPackage, source_ids: Iterable[object]) -> list[str]:
+    """Every source in full, one entry each: publisher, title, date, licence and address."""
+    entries = []
+    for row in sources_table(package, source_ids).itertuples():
+        published = _date_text(row.published) or f"accessed {_date_text(row.accessed)}"
+        parts = [f"{row.publisher}, {row.title} ({published})"]
+        parts += [str(v) for v in (row.licence, row.url) if isinstance(v, str) and v]
+        entries.append(". ".join(parts))
+    return entries

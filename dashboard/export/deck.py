@@ -14,6 +14,7 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
+from dashboard.charts.theme import SOURCE_ANNOTATION
 from dashboard.export.images import charts_missing_note, render_png
 from dashboard.export.model import View, ViewItem
 
@@ -68,7 +69,7 @@ def _title_slide(deck, view: View) -> None:
 def _print_figure(item: ViewItem) -> go.Figure:
     """A copy without its title and source note: the slide prints both, larger."""
     copy = go.Figure(item.figure)
-    kept = [note for note in copy.layout.annotations if note.text != item.source]
+    kept = [note for note in copy.layout.annotations if note.name != SOURCE_ANNOTATION]
     copy.update_layout(title_text=None, annotations=kept, margin_t=24, margin_b=72)
     return copy
 

@@ -9,7 +9,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.datasets.citations import source_line, sources_table
+from dashboard.charts.theme import for_screen
+from dashboard.datasets.citations import (
+    short_source_line,
+    source_entries,
+    source_line,
+    sources_table,
+)
 from dashboard.datasets.loader import LoadedPackage
 from dashboard.export.model import ViewItem
 from dashboard.export.tables import to_csv_bytes, to_xlsx_bytes
@@ -22,7 +28,10 @@ from dashboard.ui.view import record
 PLOTLY_CONFIG = {
     "topojsonURL": "app/static/",
     "displaylogo": False,
-    "modeBarButtonsToRemove": ["sendDataToCloud"],
+    # One button (download as PNG): the full bar of zoom and pan buttons covered the range
+    # buttons and labels at the top of a chart on a phone. Drag still zooms; a double click
+    # resets.
+    "modeBarButtons": [["toImage"]],
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
 MAX_TABLE_ROWS = 1000  # rows sent to the browser per table; downloads carry every row
@@ -93,16 +102,31 @@ def _table_with_downloads(
     column_config: dict | None = None,
 ) -> None:
     st.dataframe(
-        frame.head(MAX_TABLE_ROWS), hide_index=True, column_config=column_config, key=f"{key}_table"
+        frame.head(MAX_TABLE_ROWS),
+        hide_index=True,
+        column_config=lead_column_pinned(frame, column_config),
+        key=f"{key}_table",
     )
     if len(frame) > MAX_TABLE_ROWS:
         st.caption(
             f"Showing the first {MAX_TABLE_ROWS:,} of {len(frame):,} rows; the downloads have all."
         )
-    st.caption(plain(source_line(package, source_ids, as_of)))
+    sources_note(package, source_ids, as_of, key=key)
     download_buttons(
         frame, key=key, file_stem=file_stem, package=package, source_ids=source_ids, as_of=as_of
     )
+
+
+def lead_column_pinned(frame: pd.DataFrame, column_config: dict | None = None) -> dict:
+    """`column_config` with the table's first column (what each row is: a country, a date, a
+    dataset) pinned, so it stays in view while a phone scrolls the other columns sideways."""
+    config = dict(column_config or {})
+    if len(frame.columns):
+        lead = str(frame.columns[0])
+        given = config.get(lead)
+        base = {"label": given} if isinstance(given, str) else dict(given or {})
+        config[lead] = {**base, "pinned": True}
+    return config
 
 
 def show_table(
@@ -159,15 +183,17 @@ def show_chart(
     record(ViewItem(title, data, line, fig, ids))
     if presenting():
         return
+    if fig.layout.title.text:
+        st.markdown("#### " + plain(fig.layout.title.text))
     st.plotly_chart(
-        fig,
+        for_screen(fig),
         key=key,
         theme=None,
         config=PLOTLY_CONFIG,
         on_select=on_select if on_select else "ignore",
         selection_mode=selection_mode,
     )
-    st.caption(plain(line))
+    sources_note(package, ids, as_of, key=key)
     # Built only while open: the table would otherwise be sent on every rerun, unseen.
     with st.expander(
         "Data behind this chart", key=data_toggle_key(key), on_change="rerun"
@@ -181,6 +207,18 @@ def show_chart(
                 source_ids=ids,
                 as_of=as_of,
             )
+
+
+def sources_note(
+    package: LoadedPackage, source_ids: Iterable[object], as_of: str, *, key: str
+) -> None:
+    """One short source line under a chart or table, with every source one click away."""
+    ids = list(source_ids)
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    row.caption(plain(short_source_line(package, ids, as_of)), width="content")
+    with row.popover("All sources", type="tertiary", key=f"{key}_sources"):
+        entries = source_entries(package, ids) or ["No source is recorded."]
+        st.markdown("\n".join(f"- {plain(entry)}" for entry in entries))
 
 
 def data_toggle_key(chart_key: str) -> str:

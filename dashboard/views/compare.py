@@ -11,7 +11,6 @@ import streamlit as st
 
 from dashboard.charts.compare import latest_ranking, trend_lines
 from dashboard.datasets.compare import (
-    HOME_ISO3,
     build_comparison,
     comparison_table,
     data_years,
@@ -135,6 +134,7 @@ def compare_page_parts(
         comparison.references,
         title=f"{comparison.indicator}, {title_years}",
         unit=comparison.unit,
+        highlighted=countries,
     )
     parts["trend_data"] = series_shown
     ranking_columns = {"rank": "Rank", **SERIES_COLUMNS}
@@ -169,8 +169,17 @@ if comparison.without_data:
             + "."
         )
     )
-if HOME_ISO3 in comparison.countries:
-    st.caption("Pakistan is drawn with the thick green line and green bar.")
+if filters.countries:
+    st.caption(
+        "The countries in the filter are drawn in colour and named at their line's end; "
+        "Pakistan, when chosen, with the thick green line and green bar."
+    )
+else:
+    st.caption(
+        "Pakistan is drawn with the thick green line and green bar, the other partners in grey: "
+        "hover over a year to see every country's value, or choose countries in the sidebar "
+        "filter to draw them in colour, named at their line's end."
+    )
 
 as_of = as_of_for(package, "indicators", "indicator_catalogue")
 show_chart(

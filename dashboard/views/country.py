@@ -20,7 +20,7 @@ from dashboard.datasets.profile import HOME_ISO3, KEY_INDICATORS, build_country_
 from dashboard.datasets.programme_tree import ELIGIBILITY_WORDS
 from dashboard.datasets.queries import status_text
 from dashboard.export.brief import build_brief
-from dashboard.ui.display import show_chart, show_table
+from dashboard.ui.display import show_chart, show_table, sources_note
 from dashboard.ui.options import filter_options
 from dashboard.ui.page import as_of_for, page_setup
 from dashboard.ui.present import presenting
@@ -265,14 +265,11 @@ st.markdown(
     f"**Horizon Europe:** {plain(profile.horizon_status_words)}"
     + (f" (basis: {plain(basis)})" if isinstance(basis, str) and basis else "")
 )
-st.caption(
-    plain(
-        source_line(
-            package,
-            [country.get("source_id"), country.get("horizon_source_id")],
-            as_of_for(package, "countries"),
-        )
-    )
+sources_note(
+    package,
+    [country.get("source_id"), country.get("horizon_source_id")],
+    as_of_for(package, "countries"),
+    key="country_status",
 )
 st.download_button(
     "Country brief (PDF)",

@@ -24,7 +24,7 @@ from dashboard.datasets.queries import (
 )
 from dashboard.records import Role
 from dashboard.ui.account import current_identity
-from dashboard.ui.display import download_buttons, show_chart
+from dashboard.ui.display import download_buttons, show_chart, sources_note
 from dashboard.ui.options import filter_options
 from dashboard.ui.page import as_of_for, page_setup
 from dashboard.ui.records import FOLLOWUP_PAGE
@@ -167,7 +167,7 @@ st.dataframe(
         "Meeting": st.column_config.TextColumn(help="The meeting that raised the action."),
     },
 )
-st.caption(plain(source_line(package, source_ids, as_of)))
+sources_note(package, source_ids, as_of, key="followups_list")
 download_buttons(
     partial(actions_table, actions, area_names),
     key="followups",

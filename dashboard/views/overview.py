@@ -22,7 +22,7 @@ from dashboard.datasets.queries import (
     reachable_programmes,
     status_text,
 )
-from dashboard.ui.display import show_chart, show_table
+from dashboard.ui.display import show_chart, show_table, sources_note
 from dashboard.ui.page import as_of_for, page_setup
 from dashboard.ui.selection import selection_values
 from dashboard.ui.sidebar import set_filter
@@ -149,15 +149,11 @@ col_budget.metric(
     help=budget_help,
     border=True,
 )
-st.caption(
-    "Sources: countries, meetings, followups and programmes tables — "
-    + plain(
-        source_line(
-            package,
-            list(programmes["source_id"].dropna()) + list(meetings["source_id"].dropna()),
-            as_of_for(package, "countries", "meetings", "followups", "programmes"),
-        )
-    )
+sources_note(
+    package,
+    list(programmes["source_id"].dropna()) + list(meetings["source_id"].dropna()),
+    as_of_for(package, "countries", "meetings", "followups", "programmes"),
+    key="overview_figures",
 )
 
 

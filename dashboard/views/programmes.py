@@ -9,7 +9,6 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.charts.programmes import budget_text, budget_treemap
-from dashboard.datasets.citations import source_line
 from dashboard.datasets.programme_tree import (
     budget_layout,
     eligibility_view,
@@ -17,7 +16,7 @@ from dashboard.datasets.programme_tree import (
     programmes_view,
     top_levels,
 )
-from dashboard.ui.display import show_chart, show_table
+from dashboard.ui.display import show_chart, show_table, sources_note
 from dashboard.ui.page import as_of_for, page_setup
 from dashboard.ui.selection import selection_values
 from dashboard.ui.sidebar import set_filter
@@ -155,7 +154,9 @@ if filters.countries:
         )
         partner_sources.append(countries["horizon_source_id"].get(iso3))
     if partner_sources:
-        st.caption(source_line(package, partner_sources, as_of_for(package, "countries")))
+        sources_note(
+            package, partner_sources, as_of_for(package, "countries"), key="partner_routes"
+        )
 
 st.subheader("Cooperation areas each programme funds")
 st.caption(

@@ -105,5 +105,12 @@ st.dataframe(
     sources.assign(url=sources["url"].map(source_link)),
     hide_index=True,
     key="sources_list",
+    # What a reader looks for first leads, so a phone shows it without scrolling sideways.
+    column_order=[
+        "publisher",
+        "title",
+        "published",
+        *(c for c in sources.columns if c not in {"publisher", "title", "published"}),
+    ],
     column_config={"url": st.column_config.LinkColumn("url")},
 )
