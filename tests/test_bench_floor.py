@@ -14,13 +14,13 @@ from streamlit.testing.v1 import AppTest
 from dashboard.bench.floor import (
     FLOOR_APP,
     SNAPSHOT_ENV,
-    navigation,
+    filtered_pages,
     switch_floor_page,
     take_snapshot,
     write_snapshot,
 )
 
-PAGES = [page.url_path for page in navigation()]
+PAGES = [page.url_path for page in filtered_pages()]
 STATES = {"no filter": ([], []), "Romania in the filter": (["ROU"], ["Romania"])}
 
 

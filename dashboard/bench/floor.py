@@ -3,12 +3,12 @@
 A page is snapshotted under AppTest, once with no filter and once with a country in the
 country filter (the first one the benchmark picks): its elements in order (texts, metrics,
 notices, tables as Arrow bytes, charts as plotly JSON, widgets with their options, expanders,
-columns, horizontal rows), its sidebar, and the app's navigation. `floor_app.py` replays the
-snapshot with the same public Streamlit calls, from figures and frames loaded when the floor
-app starts: the filtered snapshot while its country filter holds a country, the other one when
-it is empty. So a filter change there redraws changed charts and tables, as on the dashboard,
-but costs only Streamlit's own work for that shape of page. The dashboard's time over the
-floor's is what our code costs.
+popovers, columns, horizontal rows), its sidebar, and the app's navigation. `floor_app.py`
+replays the snapshot with the same public Streamlit calls, from figures and frames loaded when
+the floor app starts: the filtered snapshot while its country filter holds a country, the
+other one when it is empty. So a filter change there redraws changed charts and tables, as on
+the dashboard, but costs only Streamlit's own work for that shape of page. The dashboard's time
+over the floor's is what our code costs.
 
 Element kinds the replay does not know are left out and listed (`skipped_kinds`).
 """
@@ -28,6 +28,7 @@ from dashboard.ui.state import WIDGET_KEYS
 FLOOR_APP = Path(__file__).resolve().with_name("floor_app.py")
 SNAPSHOT_ENV = "DASHBOARD_BENCH_FLOOR"  # the floor app reads its snapshot file from here
 
+FORMS_SECTION = "Record"  # app.py's section of forms (recording meetings and follow-ups)
 TEXT_KINDS = {"title", "header", "subheader", "markdown", "caption"}
 ALERT_KINDS = {"success", "info", "warning", "error"}
 
@@ -75,6 +76,12 @@ class Snapshot:
 
 def _constant(node: ast.AST | None) -> object:
     return node.value if isinstance(node, ast.Constant) else None
+
+
+def filtered_pages(app: Path = APP) -> list[NavPage]:
+    """The pages that answer to the filters, which the benchmark measures: all but the forms
+    of the Record section."""
+    return [page for page in navigation(app) if page.section != FORMS_SECTION]
 
 
 def navigation(app: Path = APP) -> list[NavPage]:
@@ -164,6 +171,8 @@ def _node(node) -> dict:
         return {"kind": kind, "label": proto.label, "page": proto.page, "icon": proto.icon}
     if kind == "expander":
         return {"kind": kind, "label": proto.label, "key": key, "children": children}
+    if kind == "popover":
+        return {"kind": kind, "label": proto.popover.label, "children": children}
     if kind == "flex_container":
         if children and all(c["kind"] == "column" for c in children):
             return {"kind": "columns", "children": children}

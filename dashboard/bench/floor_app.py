@@ -118,6 +118,9 @@ def _render_one(node: dict, pages: dict[str, st.Page]) -> None:
     elif kind == "expander":
         with st.expander(node["label"], key=key, on_change="rerun" if key else "ignore"):
             _render(node["children"], pages)
+    elif kind == "popover":
+        with st.popover(node["label"], type="tertiary"):
+            _render(node["children"], pages)
     elif kind == "columns":
         columns = st.columns([c["weight"] or 1 for c in node["children"]])
         for column, child in zip(columns, node["children"], strict=True):

@@ -10,7 +10,6 @@ Parquet caches live in a temporary folder that is removed at the end unless aske
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import platform
@@ -29,6 +28,7 @@ from dashboard.bench import serverwork
 from dashboard.bench.floor import (
     FLOOR_APP,
     SNAPSHOT_ENV,
+    filtered_pages,
     switch_floor_page,
     take_snapshot,
     write_snapshot,
@@ -83,24 +83,11 @@ QUICK = {
 
 
 def app_pages(app: Path = APP) -> dict[str, str]:
-    """URL path -> page file for every ``st.Page(HERE / "views/x.py")`` in app.py, in order;
-    the page marked ``default=True`` is "/" and comes first."""
-    pages: dict[str, str] = {}
-    for node in ast.walk(ast.parse(app.read_text(encoding="utf-8"))):
-        if not (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page"):
-            continue
-        files = [
-            c.value
-            for c in ast.walk(node.args[0])
-            if isinstance(c, ast.Constant) and isinstance(c.value, str)
-        ]
-        if not files or not files[-1].endswith(".py"):
-            continue
-        is_default = any(
-            k.arg == "default" and isinstance(k.value, ast.Constant) and k.value.value is True
-            for k in node.keywords
-        )
-        pages["/" if is_default else "/" + Path(files[-1]).stem] = files[-1]
+    """URL path -> page file for every page of app.py that answers to the filters, in order;
+    the default page is "/" and comes first."""
+    pages = {
+        "/" if page.default else "/" + page.url_path: page.page_file for page in filtered_pages(app)
+    }
     return dict(sorted(pages.items(), key=lambda item: item[0] != "/"))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from pathlib import Path
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
@@ -51,7 +52,7 @@ def _seeded_store(url: str, data_dir: str, fingerprint: tuple) -> RecordsStore:
 
 def records_store(url: str | None = None, data_dir: str | None = None) -> RecordsStore:
     """The records store of this process, upgraded and seeded for data/ as it is now."""
-    folder = data_dir_from_env() if data_dir is None else data_dir
+    folder = data_dir_from_env() if data_dir is None else Path(data_dir)
     return _seeded_store(url or database_url(), str(folder), package_fingerprint(folder))
 
 
