@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.bench.server import StreamlitServer, free_port
+from dashboard.ui.text import WORD_JOINER
 from tests.conftest import FIXED_TODAY, WatchedPage, app_server_for
 
 COOKIE_SECRET = "test-only-cookie-secret-3f1d0c9e8b7a6f5e4d3c2b1a0f9e8d7c"
@@ -110,13 +111,19 @@ def signin_server(
     return server
 
 
+def shown(text: str) -> str:
+    """Text as the page draws it: `plain()` puts an invisible word joiner before "@" so that
+    an address never becomes a link (dashboard/ui/text.py)."""
+    return text.replace("@", WORD_JOINER + "@")
+
+
 def sign_in(app: WatchedPage, email: str) -> None:
     """Sign in as a person does: the app's Sign in button, the provider's form, back."""
     page = app.page
     page.get_by_role("button", name="Sign in").first.click()
     page.locator("input[name=sub]").fill(email)
     page.get_by_role("button", name="Authorize").click()
-    page.get_by_text(f"Signed in as {email}").wait_for()
+    page.get_by_text(f"Signed in as {shown(email)}").wait_for()
     app.wait_idle()
 
 

@@ -22,6 +22,7 @@ from tests.signin import (
     EDITOR,
     VIEWER,
     oidc_provider,  # noqa: F401 (fixture)
+    shown,
     sign_in,
     sign_out,
     signin_server,
@@ -153,7 +154,7 @@ def test_a_viewer_sees_no_record_form_anywhere(
 ) -> None:
     visitor.open("/")
     sign_in(visitor, VIEWER)
-    expect(visitor.page.get_by_text(f"Signed in as {VIEWER} · viewer")).to_be_visible()
+    expect(visitor.page.get_by_text(f"Signed in as {shown(VIEWER)} · viewer")).to_be_visible()
     for path in RECORD_PAGES:
         visitor.open(path)
         expect(visitor.page.get_by_text("recording here needs the editor role")).to_be_visible()
@@ -214,7 +215,7 @@ def test_an_editor_records_a_meeting_and_updates_its_follow_up(
     page = visitor.page
     visitor.open("/")
     sign_in(visitor, EDITOR)
-    expect(page.get_by_text(f"Signed in as {EDITOR} · editor")).to_be_visible()
+    expect(page.get_by_text(f"Signed in as {shown(EDITOR)} · editor")).to_be_visible()
     title = "Joint working group on <b>AI</b> — Întâlnire"
     action = "Exchange the draft MoU text"
     record_meeting(visitor, title, action)
@@ -225,8 +226,10 @@ def test_an_editor_records_a_meeting_and_updates_its_follow_up(
     details = page.locator(".st-key-event_details")
     expect(details.get_by_text(title, exact=True)).to_be_visible()  # markup shown as text
     page.get_by_text("Status history of these actions").click()
-    expect(details.get_by_text(action)).to_be_visible()
-    expect(details.get_by_text(f"Proposed from 2026-11-20 (reported) · recorded by {EDITOR}"))
+    expect(details.locator("strong").get_by_text(action)).to_be_visible()
+    expect(
+        details.get_by_text(f"Proposed from 2026-11-20 (reported) · recorded by {shown(EDITOR)}")
+    ).to_be_visible()
 
     # Update the follow-up from the Follow-ups page.
     visitor.open("/followups")
@@ -246,11 +249,11 @@ def test_an_editor_records_a_meeting_and_updates_its_follow_up(
     expect(
         details.get_by_text(
             "Agreed from 2026-11-27 (reported) — Both sides confirmed by letter · recorded by "
-            + EDITOR
+            + shown(EDITOR)
         )
     ).to_be_visible()
     page.get_by_text("History", exact=True).click()
-    expect(details.get_by_text(f"· {EDITOR} · insert")).to_be_visible()
+    expect(details.get_by_text(f"· {shown(EDITOR)} · insert")).to_be_visible()
 
     # The follow-ups table (its CSV download holds what the table shows) has the new status.
     visitor.open("/followups")

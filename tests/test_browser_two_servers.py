@@ -84,7 +84,9 @@ def test_a_meeting_saved_through_one_process_shows_in_the_other(
         details = reader.page.locator(".st-key-event_details")
         expect(details.get_by_text(title, exact=True)).to_be_visible()
         details.get_by_text("Status history of these actions").click()
-        expect(details.get_by_text("Send the list of joint projects")).to_be_visible()
+        expect(
+            details.locator("strong").get_by_text("Send the list of joint projects")
+        ).to_be_visible()
     finally:
         reader.page.context.close()
         editor.page.context.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -83,6 +84,15 @@ def record_one_meeting(store: RecordsStore) -> None:
         },
         area_ids=["ai"],
         source_ids=["pid-2025-08-09-romania"],
+        # Published after every table's x-as-of: the export's "as of" must follow it.
+        new_sources=[
+            {
+                "publisher": "Ministry of Science and Technology",
+                "title": "Minutes of the Romania meeting",
+                "url": "https://most.gov.pk/minutes/2026-11-20",
+                "published": "2026-11-21",
+            }
+        ],
         followups=[{"description": "Draft the MoU", "action_type": "mou"}],
     )
 
@@ -109,6 +119,11 @@ def test_export_is_a_package_the_checker_and_frictionless_accept(tmp_path: Path)
     assert "meetings.csv                       27 rows  ok" in check.stdout
     report = validate(str(target / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:20]
+    as_of = {
+        r["name"]: r["x-as-of"]
+        for r in json.loads((target / "datapackage.json").read_text())["resources"]
+    }
+    assert as_of["meeting_sources"] == as_of["sources"] == "2026-11-21"
     store.close()
 
 

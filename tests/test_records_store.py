@@ -205,6 +205,12 @@ def test_text_is_kept_exactly(store: RecordsStore, kind: str) -> None:
 
 BAD_INPUT = {
     "10,000 characters": (dict(outcomes="x" * 10_000), {}, "outcomes", "max-length"),
+    "URL in a text field": (
+        dict(outcomes="Minutes at https://example.org/minutes"),
+        {},
+        "outcomes",
+        "bare-url",
+    ),
     "date in 1900": (dict(date="1900-06-01"), {}, "date", "date-range"),
     "date in 2100": (dict(date="2100-01-01"), {}, "date", "date-range"),
     "not a date": (dict(date="20 Nov 2026"), {}, "date", "type"),
@@ -308,9 +314,11 @@ def test_only_admins_withdraw_and_restore(store: RecordsStore) -> None:
     kept = store.meeting(ROMANIA_MEETING)
     assert kept["withdrawn_by"] == ADMIN.email
     assert kept["withdrawn_reason"] == "duplicate entry"
+    assert store.withdrawn_meeting_ids() == [ROMANIA_MEETING]  # what an admin may restore
 
     store.restore_meeting(ADMIN, ROMANIA_MEETING, "withdrawn by mistake", version)
     assert ROMANIA_MEETING in set(store.tables()["meetings"]["meeting_id"])
+    assert store.withdrawn_meeting_ids() == []
     assert list(store.history("meetings", ROMANIA_MEETING)["action"]) == [
         "seed",
         "withdraw",
@@ -365,6 +373,18 @@ def test_followup_update_rules(store: RecordsStore) -> None:
             EDITOR, ROMANIA_MOU, "done", date(2026, 1, 5), ROMANIA_SOURCE, None, version, "inferred"
         )
     assert ("note", "required") in {(p.column, p.rule) for p in failed.value.problems}
+    with pytest.raises(ValidationFailed) as failed:
+        store.update_followup(
+            EDITOR, ROMANIA_MOU, "done", date(2026, 1, 5), None, "From a photo", version, "inferred"
+        )
+    assert ("status_source_id", "required") in {(p.column, p.rule) for p in failed.value.problems}
+    # An inferred status carries its source and, on the follow-up itself, why it is inferred.
+    reason = "Inferred: the joint statement lists the MoU among signed documents"
+    version = store.update_followup(
+        EDITOR, ROMANIA_MOU, "agreed", date(2026, 1, 5), ROMANIA_SOURCE, reason, version, "inferred"
+    )
+    inferred = store.followup(ROMANIA_MOU)
+    assert (inferred["status_basis"], inferred["note"]) == ("inferred", reason)
     # A later status that is not done/dropped leaves the follow-up open.
     version = store.update_followup(
         EDITOR, ROMANIA_MOU, "dropped", date(2026, 1, 5), None, "Talks ended", version

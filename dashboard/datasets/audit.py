@@ -7,7 +7,9 @@ validate.py's; none removes a row (the tables stay usable, the problem is shown)
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,6 +23,9 @@ if TYPE_CHECKING:
 
 SOURCES = "sources"
 URL_PATTERN = re.compile(r"https?://|www\.", re.IGNORECASE)
+BARE_URL_MESSAGE = (
+    "a URL in a text field: make the document a row of sources.csv and cite its source_id instead"
+)
 # A part may exceed its parent by this much (EUR m) before it is reported: rounding of cents.
 BUDGET_TOLERANCE_EUR_M = 0.001
 
@@ -62,6 +67,22 @@ def newest_cited_date(
     if name != SOURCES:
         published = published[published.index.isin(cited_source_ids(tables, spec, name))]
     return None if published.empty else pd.Timestamp(published.max())
+
+
+def with_current_as_of(
+    spec: PackageSpec, tables: dict[str, pd.DataFrame], names: Iterable[str]
+) -> PackageSpec:
+    """`spec` with each named resource's x-as-of moved up to the newest source its rows cite:
+    records change after the descriptor was written (a meeting recorded today cites today's
+    press release), and a table is as recent as what it says."""
+    wanted = set(names)
+    resources = []
+    for res in spec.resources:
+        newest = newest_cited_date(tables, spec, res.name) if res.name in wanted else None
+        if newest is not None and f"{newest:%Y-%m-%d}" > res.as_of:
+            res = dataclasses.replace(res, as_of=f"{newest:%Y-%m-%d}")
+        resources.append(res)
+    return dataclasses.replace(spec, resources=tuple(resources))
 
 
 def audit_package(package: LoadedPackage) -> list[Problem]:
@@ -111,7 +132,7 @@ def _budgets_add_up(package: LoadedPackage) -> list[Problem]:
     return problems
 
 
-def _text_columns(resource: Resource) -> list[str]:
+def text_columns(resource: Resource) -> list[str]:
     """Free-text columns: strings that are neither keys nor references (ids hold no URL or
     citation, and skipping them keeps the check cheap on the long indicator table)."""
     ids = set(resource.primary_key) | {c for fk in resource.foreign_keys for c in fk.fields}
@@ -120,8 +141,9 @@ def _text_columns(resource: Resource) -> list[str]:
 
 def _sources_cited(package: LoadedPackage) -> list[Problem]:
     """Every row of sources.csv is cited: by a source column, or by its id in another
-    table's text (a note naming the source of a figure it quotes)."""
-    if not package.has(SOURCES):
+    table's text (a note naming the source of a figure it quotes). Not judged while a table
+    could not be loaded: its citations are unknown, and its own problem is reported."""
+    if not package.has(SOURCES) or package.unavailable:
         return []
     spec = package.spec
     assert spec is not None
@@ -132,7 +154,7 @@ def _sources_cited(package: LoadedPackage) -> list[Problem]:
             continue
         cited |= cited_source_ids(package.tables, spec, res.name) if source_columns(res) else set()
         frame = package.table(res.name)
-        mentioned_text += [frame[c].dropna() for c in _text_columns(res) if c in frame]
+        mentioned_text += [frame[c].dropna() for c in text_columns(res) if c in frame]
     sources = package.table(SOURCES)
     uncited = ~sources["source_id"].isin(cited)
     if uncited.any() and mentioned_text:
@@ -187,7 +209,7 @@ def _no_bare_urls(package: LoadedPackage) -> list[Problem]:
         if res.name == SOURCES or not package.has(res.name):
             continue
         frame = package.table(res.name)
-        for col in _text_columns(res):
+        for col in text_columns(res):
             values = frame[col]
             hits = values.str.contains(URL_PATTERN, na=False).to_numpy(dtype=bool)
             for idx in np.flatnonzero(hits):
@@ -198,8 +220,7 @@ def _no_bare_urls(package: LoadedPackage) -> list[Problem]:
                         col,
                         str(values.iat[idx]),
                         "bare-url",
-                        "a URL in a text field: make the document a row of sources.csv and "
-                        "cite its source_id instead",
+                        BARE_URL_MESSAGE,
                     )
                 )
     return problems

@@ -20,6 +20,7 @@ import json
 import math
 import os
 import re
+import shutil
 import tempfile
 import zipfile
 import zlib
@@ -30,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.datasets.loader import load_package
+from dashboard.datasets.loader import load_package, resource_file
 from dashboard.datasets.package import DESCRIPTOR_NAME, read_package_spec
 from dashboard.datasets.validate import Problem
 
@@ -690,19 +691,25 @@ def _validate(
     """Load the package as it would be after the update; return the errors in what changes.
 
     The package's own loader judges it, in a staging folder (the candidates written, the other
-    files linked). An error in a new indicator row is reported where the value came from: the
-    download's file, line and column.
+    files copied: the loader follows no link out of a data folder). A resource whose path
+    leaves the data folder is not staged; the loader reports it. An error in a new indicator
+    row is reported where the value came from: the download's file, line and column.
     """
     with tempfile.TemporaryDirectory(prefix="update-wdi-") as staging:
         stage = Path(staging)
         spec = read_package_spec(data_dir)
-        for name in {DESCRIPTOR_NAME, *(res.path for res in spec.resources)}:
-            target = stage / name
+        (stage / DESCRIPTOR_NAME).write_bytes(
+            candidates.get(DESCRIPTOR_NAME) or (data_dir / DESCRIPTOR_NAME).read_bytes()
+        )
+        for res in spec.resources:
+            source, target = resource_file(data_dir, res), resource_file(stage, res)
+            if source is None or target is None:
+                continue
             target.parent.mkdir(parents=True, exist_ok=True)
-            if name in candidates:
-                target.write_bytes(candidates[name])
-            elif (data_dir / name).exists():
-                target.symlink_to(data_dir / name)
+            if res.path in candidates:
+                target.write_bytes(candidates[res.path])
+            elif source.exists():
+                shutil.copyfile(source, target)
         package = load_package(stage, use_cache=False)
 
     download_column = {"iso3": "Country Code", "indicator_code": "Indicator Code"}

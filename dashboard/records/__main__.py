@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import shutil
 import sys
 from datetime import date
@@ -26,7 +27,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from dashboard.datasets.audit import with_current_as_of
+from dashboard.datasets.loader import load_package
 from dashboard.datasets.package import DESCRIPTOR_NAME, read_package_spec
+from dashboard.export.tables import to_csv_bytes
 from dashboard.records.access import Identity, Role
 from dashboard.records.database import describe
 from dashboard.records.models import RECORD_TABLES
@@ -55,7 +59,6 @@ def export_package(store: RecordsStore, target: Path) -> dict[str, int]:
     table."""
     spec = read_package_spec(store.data_dir)
     target.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(store.data_dir / DESCRIPTOR_NAME, target / DESCRIPTOR_NAME)
     records = store.tables()
     for res in spec.resources:
         path = target / res.path
@@ -64,6 +67,17 @@ def export_package(store: RecordsStore, target: Path) -> dict[str, int]:
             write_csv(records[res.name], path)
         else:
             shutil.copyfile(store.data_dir / res.path, path)
+    # The record tables are as recent as the newest source they cite now.
+    descriptor = json.loads((store.data_dir / DESCRIPTOR_NAME).read_text(encoding="utf-8"))
+    curated = [res.name for res in spec.resources if res.name not in records]
+    package = load_package(store.data_dir, resources=curated)
+    current = with_current_as_of(spec, {**package.tables, **records}, records)
+    for entry in descriptor.get("resources", []):
+        if entry.get("name") in records:
+            entry["x-as-of"] = current.resource(entry["name"]).as_of
+    (target / DESCRIPTOR_NAME).write_text(
+        json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return {name: len(frame) for name, frame in records.items()}
 
 
@@ -134,7 +148,8 @@ def _run(store: RecordsStore, args: argparse.Namespace) -> int:
         return 0
     changes = store.recent_changes(since=args.since, limit=None)
     changes["at"] = changes["at"].map(lambda at: at.isoformat())
-    changes.to_csv(sys.stdout, index=False, lineterminator="\n")
+    # Formula-looking cells are neutralised, as in every CSV the dashboard writes.
+    sys.stdout.write(to_csv_bytes(changes).decode("utf-8"))
     return 0
 
 

@@ -44,10 +44,6 @@ def database_url() -> str:
     return os.environ.get(URL_SETTING, "").strip() or default_url()
 
 
-def is_sqlite(engine_or_connection: Engine | Connection) -> bool:
-    return engine_or_connection.dialect.name == "sqlite"
-
-
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys, a busy timeout and write locks
     taken at BEGIN (so two writers queue instead of failing half-way)."""

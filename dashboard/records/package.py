@@ -8,6 +8,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from dashboard.datasets.audit import with_current_as_of
 from dashboard.datasets.loader import LoadedPackage
 from dashboard.records.store import RecordsStore
 
@@ -20,9 +21,11 @@ def with_records(package: LoadedPackage, store: RecordsStore) -> LoadedPackage:
     if package.spec is None:
         return package
     records = store.tables()
+    tables = {**package.tables, **records}
     return dataclasses.replace(
         package,
-        tables={**package.tables, **records},
+        spec=with_current_as_of(package.spec, tables, records),
+        tables=tables,
         problems=list(package.problems),
         unavailable=package.unavailable - set(records),
         # Database rows have no CSV line; number them as if written out in this order.

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from dashboard.datasets.audit import BARE_URL_MESSAGE, SOURCES, URL_PATTERN, text_columns
 from dashboard.datasets.package import Resource
 from dashboard.datasets.validate import ERROR, LINE_COLUMN, Problem, cell_text, parse_rows
 from dashboard.records.models import RECORD_TABLES
@@ -58,6 +59,10 @@ def as_text(resource: Resource) -> Resource:
     )
 
 
+def _bare_url(_value: str) -> str:
+    return BARE_URL_MESSAGE
+
+
 def check_frame(
     text: pd.DataFrame, resource: Resource, curated: Mapping[str, set[str]]
 ) -> list[Problem]:
@@ -73,6 +78,9 @@ def check_frame(
                 Problem(resource.path, int(lines[idx]), column, shown, rule, message(value))
             )
 
+    for name in text_columns(resource) if resource.name != SOURCES else ():
+        # The package's audit rule, checked before a write rather than after an export.
+        report(text[name].str.contains(URL_PATTERN, na=False), name, "bare-url", _bare_url)
     for fld in resource.fields:
         column = text[fld.name]
         if fld.type == "string":

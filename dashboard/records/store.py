@@ -338,6 +338,17 @@ class RecordsStore:
             raise NotFound(f"no meeting {meeting_id!r}")
         return found
 
+    def withdrawn_meeting_ids(self) -> list[str]:
+        """Meetings withdrawn (and not restored), the latest withdrawn first."""
+        with self._reading() as conn:
+            return list(
+                conn.scalars(
+                    select(MEETINGS.c.meeting_id)
+                    .where(MEETINGS.c.withdrawn_at.is_not(None))
+                    .order_by(MEETINGS.c.withdrawn_at.desc())
+                )
+            )
+
     def followup(self, action_id: str) -> dict[str, Any]:
         """One follow-up with its version. Raises NotFound (also when its meeting is withdrawn)."""
         with self._reading() as conn:
@@ -345,10 +356,6 @@ class RecordsStore:
         if found is None:
             raise NotFound(f"no follow-up {action_id!r}")
         return found
-
-    def source_ids(self) -> list[str]:
-        with self._reading() as conn:
-            return list(conn.scalars(select(SOURCES.c.source_id).order_by(SOURCES.c.source_id)))
 
     def _meeting_snapshot(self, conn: Connection, meeting_id: str) -> dict[str, Any] | None:
         row = conn.execute(select(MEETINGS).where(MEETINGS.c.meeting_id == meeting_id)).first()
@@ -531,8 +538,11 @@ class RecordsStore:
         rows = []
         for source in sources:
             row = dict(source)
-            row.setdefault("accessed", clock.today())
-            row.setdefault("licence", "Not stated — cited for facts")
+            # A form sends every field, empty ones as None: fill the blanks, keep what is given.
+            if not row.get("accessed"):
+                row["accessed"] = clock.today()
+            if not row.get("licence"):
+                row["licence"] = "Not stated — cited for facts"
             if not row.get("source_id"):
                 stem = _slug(str(row.get("publisher") or ""))
                 published = row.get("published")
@@ -889,6 +899,8 @@ class RecordsStore:
                 ).all()
             )
             supports.pop(before["source_id"], None)
+            if not supports.get(typed["source_id"]):  # a secondary source became the main one
+                supports[typed["source_id"]] = MAIN_SOURCE
             conn.execute(MEETING_SOURCES.delete().where(MEETING_SOURCES.c.meeting_id == meeting_id))
             if area_ids is not None:  # None: the areas stay as they are
                 conn.execute(MEETING_AREAS.delete().where(MEETING_AREAS.c.meeting_id == meeting_id))
@@ -1058,7 +1070,8 @@ class RecordsStore:
                 problems += check_text(res, "note", note)
             if source_id:
                 problems += self._check_sources(conn, res, "status_source_id", [source_id], set())
-            if typed is not None and typed["status_basis"] == "inferred" and note is None:
+            inferred = typed is not None and typed["status_basis"] == "inferred"
+            if inferred and note is None:
                 problems.append(
                     _problem(
                         res,
@@ -1066,6 +1079,16 @@ class RecordsStore:
                         None,
                         "required",
                         "an inferred status needs a note saying what it was inferred from",
+                    )
+                )
+            if inferred and source_id is None:
+                problems.append(
+                    _problem(
+                        res,
+                        "status_source_id",
+                        None,
+                        "required",
+                        "an inferred status needs the source it was inferred from",
                     )
                 )
             if typed is not None:
@@ -1113,6 +1136,8 @@ class RecordsStore:
                 "status_source_id": typed["status_source_id"],
                 "closed": closed,
             }
+            if inferred:  # the follow-up says why its status is inferred (data audit rule)
+                values["note"] = note
             result = conn.execute(
                 update(FOLLOWUPS)
                 .where(FOLLOWUPS.c.action_id == action_id, FOLLOWUPS.c.version == expected_version)

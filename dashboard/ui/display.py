@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 
@@ -179,12 +180,15 @@ def show_chart(
     """
     ids = list(source_ids)
     line = source_line(package, ids, as_of)
-    title = fig.layout.title.text or file_stem.replace("_", " ").capitalize()
+    # The figure's title is HTML-escaped for plotly (charts.safe_text); the page, the slides
+    # and the exports take the text itself and escape it their own way.
+    shown_title = html.unescape(fig.layout.title.text or "")
+    title = shown_title or file_stem.replace("_", " ").capitalize()
     record(ViewItem(title, data, line, fig, ids))
     if presenting():
         return
-    if fig.layout.title.text:
-        st.markdown("#### " + plain(fig.layout.title.text))
+    if shown_title:
+        st.markdown("#### " + plain(shown_title))
     st.plotly_chart(
         for_screen(fig),
         key=key,

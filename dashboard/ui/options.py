@@ -45,3 +45,12 @@ def known_values(package: LoadedPackage) -> KnownValues:
         areas=frozenset(package.table("cooperation_areas")["area_id"].dropna()),
         programmes=frozenset(package.table("programmes")["programme_id"].dropna()),
     )
+
+
+@per_package
+def source_picker_labels(package: LoadedPackage) -> dict[str, str]:
+    """Each source as a picker shows it, "publisher — title", by source id (shared: callers
+    must not change it)."""
+    sources = package.table("sources")
+    labels = sources["publisher"].fillna("") + " — " + sources["title"].fillna("")
+    return dict(zip(sources["source_id"], labels, strict=True))

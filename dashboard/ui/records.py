@@ -197,8 +197,16 @@ def show_status_history(history: pd.DataFrame, with_who: bool) -> None:
 
 def followup_status_histories(actions: pd.DataFrame, with_who: bool) -> None:
     """Each follow-up's status history, for the timeline's event details."""
-    store = current_store()
-    with st.expander("Status history of these actions", icon=":material/timeline:"):
+    # Read from the database only while open (one query per action otherwise every rerun).
+    with st.expander(
+        "Status history of these actions",
+        icon=":material/timeline:",
+        key="status_histories_open",
+        on_change="rerun",
+    ) as box:
+        if not box.open:
+            return
+        store = current_store()
         for action_id, description in zip(
             actions["action_id"], actions["description"], strict=True
         ):
@@ -210,8 +218,11 @@ def record_links(meeting_id: str, with_history: bool) -> None:
     """Under a meeting's details: its change history (signed-in readers) and, for editors,
     where to correct it."""
     if with_history:
-        with st.expander("History", icon=":material/history:"):
-            show_history(current_store().history("meetings", meeting_id))
+        with st.expander(
+            "History", icon=":material/history:", key="meeting_history_open", on_change="rerun"
+        ) as box:
+            if box.open:
+                show_history(current_store().history("meetings", meeting_id))
     if current_identity().may(Role.EDITOR):
         st.page_link(
             CORRECT_PAGE,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.export.tables import to_csv_bytes
 from dashboard.records import Role
 from dashboard.ui.account import current_identity
 from dashboard.ui.page import page_setup
@@ -37,7 +38,7 @@ everything = current_identity().may(Role.ADMIN)
 def _csv() -> bytes:
     """Built only when the button is pressed; administrators get the whole log."""
     log = store.recent_changes(limit=None) if everything else changes
-    return log.to_csv(index=False).encode("utf-8")
+    return to_csv_bytes(log)
 
 
 st.download_button(

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard.records import NotFound, Role
 from dashboard.ui.account import current_identity
-from dashboard.ui.options import filter_options
+from dashboard.ui.options import filter_options, source_picker_labels
 from dashboard.ui.page import page_setup
 from dashboard.ui.records import (
     TIMELINE_PAGE,
@@ -94,14 +94,6 @@ def _on_pick() -> None:
         st.query_params[MEETING_PARAM] = chosen
 
 
-def _withdrawn_ids() -> list[str]:
-    """Meetings withdrawn and not restored since, newest first (from the change log)."""
-    log = store.recent_changes(limit=None)
-    moves = log[(log["table"] == "meetings") & log["action"].isin(["withdraw", "restore"])]
-    latest = moves.drop_duplicates("record")  # newest first: each meeting's last move
-    return list(latest.loc[latest["action"] == "withdraw", "record"])
-
-
 ctx = page_setup(
     "Correct a meeting",
     needs=["meetings", "countries", "cooperation_areas", "sources"],
@@ -127,7 +119,7 @@ labels = dict(
 )
 identity = current_identity()
 if identity.may(Role.ADMIN):
-    for withdrawn in _withdrawn_ids():
+    for withdrawn in store.withdrawn_meeting_ids():
         labels.setdefault(withdrawn, f"{withdrawn} (withdrawn)")
 wanted = st.query_params.get(MEETING_PARAM)
 if wanted in labels:
@@ -164,14 +156,7 @@ if editor is not None and not withdrawn:
     resource = store.spec.resource("meetings")
     names = ctx.country_names
     area_names = filter_options(package).area_names
-    sources = package.table("sources")
-    source_labels = dict(
-        zip(
-            sources["source_id"],
-            sources["publisher"].fillna("") + " — " + sources["title"].fillna(""),
-            strict=True,
-        )
-    )
+    source_labels = source_picker_labels(package)
     with st.form(f"correct_meeting_{meeting_id}", enter_to_submit=False):
         left, right = st.columns(2)
         with left:

@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard.datasets import clock
 from dashboard.datasets.package import Resource
 from dashboard.ui.account import current_identity
-from dashboard.ui.options import filter_options
+from dashboard.ui.options import filter_options, source_picker_labels
 from dashboard.ui.page import page_setup
 from dashboard.ui.records import (
     TIMELINE_PAGE,
@@ -117,14 +117,7 @@ followups_spec = store.spec.resource("followups")
 package = ctx.package
 names = ctx.country_names
 area_names = filter_options(package).area_names
-sources = package.table("sources")
-source_labels = dict(
-    zip(
-        sources["source_id"],
-        sources["publisher"].fillna("") + " — " + sources["title"].fillna(""),
-        strict=True,
-    )
-)
+source_labels = source_picker_labels(package)
 
 outcome()
 st.number_input(

@@ -68,7 +68,7 @@ def _on_chart_select() -> None:
 
 
 def _field(label: str, value: object) -> None:
-    st.markdown(f"**{label}:** {plain(value) or 'not recorded'}")
+    st.markdown(f"**{plain(label)}:** {plain(value) or 'not recorded'}")
 
 
 def _chart_data(view: pd.DataFrame) -> pd.DataFrame:

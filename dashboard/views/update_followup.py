@@ -11,6 +11,7 @@ from dashboard.datasets import clock
 from dashboard.datasets.queries import STATUS_LABELS
 from dashboard.records import NotFound
 from dashboard.ui.account import current_identity
+from dashboard.ui.options import source_picker_labels
 from dashboard.ui.page import page_setup
 from dashboard.ui.records import (
     TIMELINE_PAGE,
@@ -125,14 +126,7 @@ if identity is not None:
     resource = store.spec.resource("followups")
     statuses = list(resource.field("status").constraints.get("enum", []))
     bases = list(resource.field("status_basis").constraints.get("enum", []))
-    sources = package.table("sources")
-    source_labels = dict(
-        zip(
-            sources["source_id"],
-            sources["publisher"].fillna("") + " — " + sources["title"].fillna(""),
-            strict=True,
-        )
-    )
+    source_labels = source_picker_labels(package)
     with st.form(f"update_followup_{action_id}", enter_to_submit=False):
         st.selectbox(
             "New status",
