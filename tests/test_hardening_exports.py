@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from dashboard.datasets import load_package
 from dashboard.datasets.citations import sources_table
 from dashboard.datasets.profile import build_country_profile
+from dashboard.export.brief import build_brief
 from dashboard.export.country import country_view
+from dashboard.export.deck import build_deck
 from dashboard.export.tables import to_csv_bytes, to_xlsx_bytes
 from dashboard.export.workbook import build_workbook
 from tests.helpers import rewrite_cell
@@ -65,3 +69,26 @@ def test_view_workbook_and_its_csv_carry_the_text_not_the_formula(planted: Path)
     assert LIVE_LINK in {c.value for c in cells}
     meetings = next(item.data for item in view.items if item.data.isin([LIVE_LINK]).any().any())
     assert "'" + LIVE_LINK in to_csv_bytes(meetings).decode("utf-8").replace('""', '"')
+
+
+def test_deck_and_brief_carry_formulas_as_plain_text_with_no_live_link(planted: Path) -> None:
+    package = load_package(planted, use_cache=False)
+    profile = build_country_profile(package, "ROU", today=AS_OF)
+
+    with zipfile.ZipFile(io.BytesIO(build_deck(country_view(package, profile, AS_OF)))) as deck:
+        parts = {name: deck.read(name).decode("utf-8", "replace") for name in deck.namelist()}
+    slides = "".join(text for name, text in parts.items() if name.startswith("ppt/slides/slide"))
+    assert "=1+1" in slides  # the planted source title, in a slide's source line, as text
+    assert not any("evil.example" in text for name, text in parts.items() if name.endswith(".rels"))
+
+    brief = PdfReader(
+        io.BytesIO(build_brief(profile, AS_OF, sources_table(package, profile.source_ids)))
+    )
+    text = "".join(page.extract_text() for page in brief.pages)
+    assert "HYPERLINK" in text  # the planted meeting title, shown as the text it is
+    links = [
+        annot.get_object().get("/A", {}).get("/URI", "")
+        for page in brief.pages
+        for annot in page.get("/Annots", []) or []
+    ]
+    assert not [uri for uri in links if "evil.example" in str(uri)]
