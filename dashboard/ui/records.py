@@ -230,3 +230,47 @@ def record_links(meeting_id: str, with_history: bool) -> None:
             icon=":material/edit:",
             query_params={"meeting": meeting_id},
         )
+
+
+def _link_pick(key: str, param: str) -> None:
+    chosen = st.session_state.get(key)
+    if chosen:
+        st.query_params[param] = chosen
+
+
+def pick_record(
+    label: str,
+    options: list[str],
+    labels: Mapping[str, str],
+    *,
+    key: str,
+    param: str,
+    placeholder: str,
+    unknown: str,
+) -> str | None:
+    """The record a form edits: the one the link's `param` names (else `unknown` is said),
+    or the one picked, which goes into the link so the page can be shared."""
+    wanted = st.query_params.get(param)
+    if wanted in labels:
+        st.session_state[key] = wanted
+    elif wanted:
+        st.info(unknown)
+    return st.selectbox(
+        label,
+        options,
+        index=None,
+        key=key,
+        format_func=lambda record: labels.get(record, record),
+        placeholder=placeholder,
+        on_change=_link_pick,
+        args=(key, param),
+    )
+
+
+def forget_form(prefix: str, record_id: str) -> None:
+    """Drop a form's values and the version it was opened on: it reloads the record."""
+    suffix = f"_{record_id}"
+    for key in [
+        k for k in st.session_state if str(k).startswith(prefix) and str(k).endswith(suffix)
+    ]:
+        del st.session_state[key]

@@ -15,8 +15,10 @@ from dashboard.ui.records import (
     TIMELINE_PAGE,
     current_store,
     field_error,
+    forget_form,
     other_errors,
     outcome,
+    pick_record,
     save,
     show_history,
     writer,
@@ -41,13 +43,6 @@ def _key(field: str, meeting_id: str) -> str:
     return f"{KEY}{field}_{meeting_id}"
 
 
-def _forget(meeting_id: str) -> None:
-    """Drop the form's values and the version it was opened on: it reloads the record."""
-    suffix = f"_{meeting_id}"
-    for key in [k for k in st.session_state if str(k).startswith(KEY) and str(k).endswith(suffix)]:
-        del st.session_state[key]
-
-
 def _value(field: str, meeting_id: str) -> object:
     value = st.session_state.get(_key(field, meeting_id))
     if isinstance(value, date):
@@ -67,7 +62,7 @@ def _correct(meeting_id: str) -> tuple[str, str, dict[str, str]]:
         source_ids=st.session_state.get(_key("sources", meeting_id), []),
         expected_version=st.session_state[_key("version", meeting_id)],
     )
-    _forget(meeting_id)
+    forget_form(KEY, meeting_id)
     return (
         f"Meeting {meeting_id} corrected (version {version}).",
         TIMELINE_PAGE,
@@ -83,15 +78,9 @@ def _withdraw(meeting_id: str, withdraw: bool) -> tuple[str, str, dict[str, str]
         store.withdraw_meeting(current_identity(), meeting_id, reason, expected)
     else:
         store.restore_meeting(current_identity(), meeting_id, reason, expected)
-    _forget(meeting_id)
+    forget_form(KEY, meeting_id)
     done = "withdrawn: it no longer shows on any page" if withdraw else "restored"
     return (f"Meeting {meeting_id} {done}.", TIMELINE_PAGE, {"event": meeting_id})
-
-
-def _on_pick() -> None:
-    chosen = st.session_state.get(PICK_KEY)
-    if chosen:
-        st.query_params[MEETING_PARAM] = chosen
 
 
 ctx = page_setup(
@@ -121,19 +110,14 @@ identity = current_identity()
 if identity.may(Role.ADMIN):
     for withdrawn in store.withdrawn_meeting_ids():
         labels.setdefault(withdrawn, f"{withdrawn} (withdrawn)")
-wanted = st.query_params.get(MEETING_PARAM)
-if wanted in labels:
-    st.session_state[PICK_KEY] = wanted
-elif wanted:
-    st.info("Ignored the meeting from the link: no meeting has that id.")
-meeting_id = st.selectbox(
+meeting_id = pick_record(
     "Meeting",
     sorted(labels, key=labels.get, reverse=True),
-    index=None,
+    labels,
     key=PICK_KEY,
-    format_func=lambda m: labels.get(m, m),
+    param=MEETING_PARAM,
     placeholder="Choose a meeting",
-    on_change=_on_pick,
+    unknown="Ignored the meeting from the link: no meeting has that id.",
 )
 outcome()
 if meeting_id is None:
@@ -223,7 +207,7 @@ if editor is not None and not withdrawn:
             "Save",
             type="primary",
             on_click=save,
-            args=(lambda: _correct(meeting_id), lambda _conflict: _forget(meeting_id)),
+            args=(lambda: _correct(meeting_id), lambda _conflict: forget_form(KEY, meeting_id)),
         )
     other_errors()
 
@@ -240,7 +224,10 @@ if identity.may(Role.ADMIN):
         st.form_submit_button(
             verb,
             on_click=save,
-            args=(lambda: _withdraw(meeting_id, not withdrawn), lambda _c: _forget(meeting_id)),
+            args=(
+                lambda: _withdraw(meeting_id, not withdrawn),
+                lambda _c: forget_form(KEY, meeting_id),
+            ),
         )
 
 if not identity.anonymous:

@@ -17,8 +17,10 @@ from dashboard.ui.records import (
     TIMELINE_PAGE,
     current_store,
     field_error,
+    forget_form,
     other_errors,
     outcome,
+    pick_record,
     save,
     show_history,
     show_status_history,
@@ -35,13 +37,6 @@ def _key(field: str, action_id: str) -> str:
     return f"{KEY}{field}_{action_id}"
 
 
-def _forget(action_id: str) -> None:
-    """Drop the form's values and the version it was opened on: it reloads the record."""
-    suffix = f"_{action_id}"
-    for key in [k for k in st.session_state if str(k).startswith(KEY) and str(k).endswith(suffix)]:
-        del st.session_state[key]
-
-
 def _update(action_id: str) -> tuple[str, str, dict[str, str]]:
     status = st.session_state.get(_key("status", action_id))
     effective = st.session_state.get(_key("effective", action_id))
@@ -56,16 +51,10 @@ def _update(action_id: str) -> tuple[str, str, dict[str, str]]:
         expected_version=st.session_state[_key("version", action_id)],
         status_basis=st.session_state.get(_key("basis", action_id)) or "reported",
     )
-    _forget(action_id)
+    forget_form(KEY, action_id)
     label = STATUS_LABELS.get(status, status)
     meeting_id = store.followup(action_id)["meeting_id"]
     return (f"Follow-up {action_id} is now {label}.", TIMELINE_PAGE, {"event": meeting_id})
-
-
-def _on_pick() -> None:
-    chosen = st.session_state.get(PICK_KEY)
-    if chosen:
-        st.query_params[ACTION_PARAM] = chosen
 
 
 ctx = page_setup(
@@ -89,19 +78,14 @@ labels = dict(
         strict=True,
     )
 )
-wanted = st.query_params.get(ACTION_PARAM)
-if wanted in labels:
-    st.session_state[PICK_KEY] = wanted
-elif wanted:
-    st.info("Ignored the follow-up from the link: no follow-up has that id.")
-action_id = st.selectbox(
+action_id = pick_record(
     "Follow-up",
     list(labels),
-    index=None,
+    labels,
     key=PICK_KEY,
-    format_func=lambda a: labels.get(a, a),
+    param=ACTION_PARAM,
     placeholder="Choose a follow-up action",
-    on_change=_on_pick,
+    unknown="Ignored the follow-up from the link: no follow-up has that id.",
 )
 outcome()
 if action_id is None:
@@ -168,7 +152,7 @@ if identity is not None:
             "Save",
             type="primary",
             on_click=save,
-            args=(lambda: _update(action_id), lambda _conflict: _forget(action_id)),
+            args=(lambda: _update(action_id), lambda _conflict: forget_form(KEY, action_id)),
         )
     other_errors()
 
