@@ -80,3 +80,15 @@ def test_a_deep_link_is_the_first_request_a_new_server_gets(browser, tmp_path) -
     finally:
         context.close()
         server.stop()
+
+
+def test_the_benchmark_switches_pages_through_the_sidebar_menu(app_page) -> None:
+    """The benchmark opens each page as a user does, by its link in the sidebar menu; when the
+    menu changes shape the benchmark must still find the links (it once silently could not)."""
+    from dashboard.bench.browser import open_page
+
+    app_page.open("/")
+    for path, title in (("/compare", "Compare indicators"), ("/", "S&T Partnerships Dashboard")):
+        open_page(app_page.page, path, timeout_ms=30_000)
+        expect(app_page.page.get_by_role("heading", level=1)).to_have_text(title)
+    app_page.assert_clean()

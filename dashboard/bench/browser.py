@@ -259,7 +259,8 @@ MENU_LINK = "[data-testid=stSidebar] [data-testid=stPageLink-NavLink]"
 def _nav_link(page, path: str):
     if path == "/":
         return page.locator(MENU_LINK).first
-    return page.locator(f"{MENU_LINK}[href$='{path}']")
+    # Streamlit writes a page link's address relative to the app's base ("country").
+    return page.locator(f"{MENU_LINK}[href='{path.lstrip('/')}']")
 
 
 def open_page(page, path: str, timeout_ms: float) -> None:
