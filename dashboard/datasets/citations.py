@@ -102,10 +102,15 @@ def _short_source_line(package: LoadedPackage, ids: tuple[str, ...], as_of: str)
 
 def source_entries(package: LoadedPackage, source_ids: Iterable[object]) -> list[str]:
     """Every source in full, one entry each: publisher, title, date, licence and address."""
+    return list(_source_entries(package, _distinct_ids(source_ids)))
+
+
+@per_package
+def _source_entries(package: LoadedPackage, ids: tuple[str, ...]) -> tuple[str, ...]:
     entries = []
-    for row in sources_table(package, source_ids).itertuples():
+    for row in _sources_table(package, ids).itertuples():
         published = _date_text(row.published) or f"accessed {_date_text(row.accessed)}"
         parts = [f"{row.publisher}, {row.title} ({published})"]
         parts += [str(v) for v in (row.licence, row.url) if isinstance(v, str) and v]
         entries.append(". ".join(parts))
-    return entries
+    return tuple(entries)

@@ -50,10 +50,24 @@ def _seeded_store(url: str, data_dir: str, fingerprint: tuple) -> RecordsStore:
     return store
 
 
+# The answer of the last call per (data folder, database): a rerun asks for the package from
+# the sidebar, the page and the export tools, and three trips through st.cache_resource
+# (hashing the fingerprint each time) cost more than the rest of the lookup.
+_latest_store: dict[tuple[str, str], tuple[tuple, RecordsStore]] = {}
+_latest_package: dict[tuple[str, str], tuple[tuple, LoadedPackage]] = {}
+
+
 def records_store(url: str | None = None, data_dir: str | None = None) -> RecordsStore:
     """The records store of this process, upgraded and seeded for data/ as it is now."""
     folder = data_dir_from_env() if data_dir is None else Path(data_dir)
-    return _seeded_store(url or database_url(), str(folder), package_fingerprint(folder))
+    url, fingerprint = url or database_url(), package_fingerprint(folder)
+    place = (url, str(folder))
+    latest = _latest_store.get(place)
+    if latest is not None and latest[0] == fingerprint:
+        return latest[1]
+    store = _seeded_store(url, str(folder), fingerprint)
+    _latest_store[place] = (fingerprint, store)
+    return store
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -68,8 +82,14 @@ def get_package() -> LoadedPackage:
     data_dir, fingerprint = str(folder), package_fingerprint(folder)
     url = database_url()
     try:
-        revision = _seeded_store(url, data_dir, fingerprint).revision()
-        return _with_records(data_dir, fingerprint, url, revision)
+        revision = records_store(url, data_dir).revision()
+        place, state = (url, data_dir), (fingerprint, revision)
+        latest = _latest_package.get(place)
+        if latest is not None and latest[0] == state:
+            return latest[1]
+        package = _with_records(data_dir, fingerprint, url, revision)
+        _latest_package[place] = (state, package)
+        return package
     except SQLAlchemyError as exc:
         logger.error("records database %s unavailable: %s", describe(url), type(exc).__name__)
         package = _load_cached(data_dir, fingerprint)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
@@ -221,8 +222,13 @@ def sources_note(
     row = st.container(horizontal=True, vertical_alignment="center", gap="small")
     row.caption(plain(short_source_line(package, ids, as_of)), width="content")
     with row.popover("All sources", type="tertiary", key=f"{key}_sources"):
-        entries = source_entries(package, ids) or ["No source is recorded."]
-        st.markdown("\n".join(f"- {plain(entry)}" for entry in entries))
+        st.markdown(_entries_markdown(tuple(source_entries(package, ids))))
+
+
+@functools.lru_cache(maxsize=1024)
+def _entries_markdown(entries: tuple[str, ...]) -> str:
+    """The sources as a markdown list of plain text (escaped once per list, not per rerun)."""
+    return "\n".join(f"- {plain(entry)}" for entry in entries or ("No source is recorded.",))
 
 
 def data_toggle_key(chart_key: str) -> str:
