@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard.presentation import run
 from dashboard.ui.account import account_settings, account_sidebar, sign_in_gate
 from dashboard.ui.nav import sidebar_menu
+from dashboard.ui.page import build_ahead
 from dashboard.ui.present import presenting
 from dashboard.ui.sidebar import filter_sidebar
 from dashboard.ui.style import readable_style
@@ -69,3 +70,4 @@ if not presenting():
 account_sidebar(settings)
 filter_sidebar(page.url_path)
 run(page)
+build_ahead()

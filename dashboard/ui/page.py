@@ -9,6 +9,7 @@ from datetime import date
 
 import streamlit as st
 
+from dashboard.charts.country_page import warm_partner_pages
 from dashboard.datasets import clock
 from dashboard.datasets.citations import resource_as_of
 from dashboard.datasets.filters import Filters
@@ -109,3 +110,19 @@ def page_setup(title: str, needs: Iterable[str] = (), caption: str | None = None
 
 def as_of_for(package: LoadedPackage, *tables: str) -> str:
     return resource_as_of(package, *tables)
+
+
+COUNTRY_PAGE_TABLES = ("countries", "indicators", "indicator_catalogue", "meetings", "followups")
+
+
+def build_ahead() -> None:
+    """After a page has been drawn: build every partner's country profile in the background,
+    once per package and day, so picking a partner later is a lookup, not a computation."""
+    package = get_package()
+    if package.spec is None or not all(package.has(name) for name in COUNTRY_PAGE_TABLES):
+        return
+    try:
+        today = clock.today()
+    except clock.ClockSettingError:
+        return  # the page has already said what is wrong with the setting
+    warm_partner_pages(package, today)

@@ -1,28 +1,25 @@
 """Country profile: one country on one page, next to Pakistan and chosen peers.
 
 Everything shown comes from `build_country_profile`, the same object the PDF brief uses.
-The tables and charts built from it are kept per process (`country_page_tables`,
-`country_page_charts`): a filter change back to a country seen before only redraws them.
+The tables and charts built from it are kept per package (`charts.country_page`), and every
+partner's are built in the background once the data is served: picking a partner only redraws.
 """
 
-from datetime import date
-
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard.charts.country import hubs_map, indicator_trend, latest_comparison
-from dashboard.charts.theme import format_value
-from dashboard.datasets.citations import source_line, sources_table
+from dashboard.charts.country_page import (
+    country_page_charts,
+    country_page_hubs_map,
+    country_page_tables,
+)
+from dashboard.datasets.citations import sources_table
 from dashboard.datasets.filters import Filters, to_query
-from dashboard.datasets.loader import LoadedPackage, per_package
-from dashboard.datasets.profile import HOME_ISO3, KEY_INDICATORS, build_country_profile
-from dashboard.datasets.programme_tree import ELIGIBILITY_WORDS
-from dashboard.datasets.queries import status_text
+from dashboard.datasets.profile import HOME_ISO3, build_country_profile
 from dashboard.export.brief import build_brief
 from dashboard.ui.display import show_chart, show_table, sources_note
 from dashboard.ui.options import filter_options
-from dashboard.ui.page import as_of_for, page_setup
+from dashboard.ui.page import COUNTRY_PAGE_TABLES, as_of_for, page_setup
 from dashboard.ui.present import presenting
 from dashboard.ui.sidebar import set_filter
 from dashboard.ui.text import plain
@@ -31,7 +28,7 @@ DEFAULT_ISO3 = "ROU"
 PICKER_KEY = "country_profile_pick"
 ctx = page_setup(
     "Country profile",
-    needs=["countries", "indicators", "indicator_catalogue", "meetings", "followups"],
+    needs=COUNTRY_PAGE_TABLES,
     caption="One country on one page: its tech sector next to Pakistan's and chosen peers', "
     "its companies and hubs, EU programme access, meetings and open follow-ups.",
 )
@@ -72,177 +69,8 @@ country = profile.country
 sources = sources_table(package, profile.source_ids)
 
 
-def _with_source(frame: pd.DataFrame, source_names: dict[str, str]) -> pd.DataFrame:
-    """Add the publisher's name beside each source id, for hover text."""
-    return frame.assign(source=frame["source_id"].map(source_names).fillna(frame["source_id"]))
-
-
-def _fact_value(value: float, unit: str, comparator: object) -> str:
-    """A fact's number as stated, e.g. "over 6.00%"; empty when the fact has no number."""
-    if pd.isna(value):
-        return ""
-    number = format_value(value, unit)
-    return f"{comparator} {number}" if isinstance(comparator, str) and comparator else number
-
-
 def _yes_no(value: object) -> str:
     return "not recorded" if pd.isna(value) else ("yes" if bool(value) else "no")
-
-
-INDICATOR_TABLE_COLUMNS = {
-    "country": "Country",
-    "year": "Year",
-    "value": "Value",
-    "unit": "Unit",
-    "source_id": "Source",
-}
-
-
-# Page scripts run as "__main__": these names are unique among the pages, so their entries in
-# the per-package memo are too.
-@per_package
-def country_page_tables(
-    package: LoadedPackage, iso3: str, peers: tuple[str, ...], today: date, period: Filters
-) -> dict[str, object]:
-    """The frames this page shows for one profile, built once per process."""
-    profile = build_country_profile(package, iso3, peers, today, period=period)
-    sources = sources_table(package, profile.source_ids)
-    source_names = dict(zip(sources["source_id"], sources["publisher"], strict=False))
-    tables: dict[str, object] = {"name": profile.name}
-    facts = profile.facts
-    tables["facts"] = pd.DataFrame(
-        {
-            "Topic": facts["topic"],
-            "Statement": facts["statement"],
-            "Value": [
-                _fact_value(value, unit, comparator)
-                for value, unit, comparator in zip(
-                    facts["value"], facts["unit"].fillna(""), facts["comparator"], strict=True
-                )
-            ],
-            "Unit": facts["unit"].fillna(""),
-            "Period": facts["period"].fillna(""),
-            "As of": facts["as_of"].dt.date,
-            "Source": facts["source_id"].map(source_names).fillna(facts["source_id"]),
-        }
-    )
-    indicators = _with_source(profile.indicators, source_names)
-    latest = _with_source(profile.latest, source_names)
-    shown_codes = [c for c in KEY_INDICATORS if (indicators["indicator_code"] == c).any()]
-    tables["indicators"], tables["latest"], tables["shown_codes"] = indicators, latest, shown_codes
-    tables["labels"] = dict(
-        zip(indicators["indicator_code"], indicators["indicator"].astype(str), strict=True)
-    )
-    comparison = latest.assign(
-        shown=[
-            f"{format_value(v, u)} ({y})"
-            for v, u, y in zip(
-                latest["value"], latest["unit"].fillna(""), latest["year"], strict=True
-            )
-        ]
-    ).pivot_table(
-        index=["indicator_code", "indicator"], columns="country", values="shown", aggfunc="first"
-    )
-    comparison = comparison.reindex(shown_codes, level=0).reset_index(level=0, drop=True)
-    tables["latest_values"] = (
-        comparison.reset_index().rename(columns={"indicator": "Indicator"}).fillna("no data")
-    )
-    companies = profile.companies
-    tables["companies"] = pd.DataFrame(
-        {
-            "Company": companies["name"],
-            "Sector": companies["sector"],
-            "Presence": companies["presence"],
-            "Description": companies["description"],
-            "Source": companies["source_id"].map(source_names),
-        }
-    )
-    tables["hubs"] = _with_source(profile.hubs, source_names)
-    expertise = profile.expertise
-    tables["expertise"] = pd.DataFrame(
-        {
-            "Area": expertise["area"],
-            "How we know": expertise["relation"],
-            "Meetings": expertise["meetings"],
-            "Source": expertise["source_id"].map(source_names),
-        }
-    )
-    access = profile.programme_access
-    tables["programme_access"] = pd.DataFrame(
-        {
-            "Programme": access["name"],
-            "Budget": [format_value(v, "EUR m") for v in access["budget_eur_m"]],
-            "Pakistan's eligibility": access["pakistan_eligibility"].map(
-                lambda e: ELIGIBILITY_WORDS.get(e, e) if isinstance(e, str) else "not recorded"
-            ),
-            "Pakistan's route": access["eligibility_route"],
-            f"{profile.name}'s status": access["partner_status"],
-        }
-    )
-    meetings = profile.meetings
-    tables["meetings"] = pd.DataFrame(
-        {
-            "Date": meetings["date"].dt.date,
-            "Meeting": meetings["title"],
-            "Type": meetings["event_type_detail"],
-            "Pakistan lead": meetings["pakistan_lead"],
-            f"{profile.name} lead": meetings["partner_lead"],
-        }
-    )
-    followups = profile.open_followups
-    tables["open_followups"] = pd.DataFrame(
-        {
-            "Raised": followups["raised"].dt.date,
-            "Action": followups["description"],
-            "Status": status_text(followups),
-            "Age (days)": followups["age_days"],
-            "Due": followups["due"].dt.date,
-            "Overdue": followups["overdue"],
-        }
-    )
-    return tables
-
-
-@per_package
-def country_page_charts(
-    package: LoadedPackage,
-    iso3: str,
-    peers: tuple[str, ...],
-    today: date,
-    period: Filters,
-    code: str,
-) -> dict[str, object]:
-    """The two charts of indicator `code`, their data and sources, built once per process."""
-    tables = country_page_tables(package, iso3, peers, today, period)
-    indicators, latest = tables["indicators"], tables["latest"]
-    rows = indicators[indicators["indicator_code"] == code]
-    ids = list(rows["source_id"].dropna().unique())
-    line = source_line(package, ids, as_of_for(package, "indicators", "indicator_catalogue"))
-    columns = list(INDICATOR_TABLE_COLUMNS)
-    return {
-        "ids": ids,
-        "trend": indicator_trend(indicators, code, HOME_ISO3, source=line),
-        "trend_data": rows[columns].rename(columns=INDICATOR_TABLE_COLUMNS),
-        "latest": latest_comparison(latest, code, HOME_ISO3, source=line),
-        "latest_data": latest[latest["indicator_code"] == code][columns].rename(
-            columns=INDICATOR_TABLE_COLUMNS
-        ),
-    }
-
-
-@per_package
-def country_page_hubs_map(
-    package: LoadedPackage, iso3: str, peers: tuple[str, ...], today: date, period: Filters
-) -> go.Figure:
-    """The map of the country's tech hubs, built once per process."""
-    tables = country_page_tables(package, iso3, peers, today, period)
-    hubs = tables["hubs"]
-    hub_ids = list(hubs["source_id"].dropna()) + list(hubs["coord_source_id"].dropna())
-    return hubs_map(
-        hubs,
-        title=f"Tech hubs in {tables['name']}",
-        source=source_line(package, hub_ids, as_of_for(package, "tech_hubs")),
-    )
 
 
 page_key = (iso3, tuple(peers), ctx.today, period)

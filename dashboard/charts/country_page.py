@@ -1,0 +1,233 @@
+"""The country page's tables and figures for one profile, built once per package.
+
+Picking a country is the page's main interaction, and a profile seen for the first time costs
+a few hundred milliseconds of pandas and plotly work. So the pieces are kept per package
+(`per_package`), and `warm_partner_pages` builds them in a background thread for every partner
+country once a package is served: by the time someone picks a partner, its page is a lookup.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.charts.country import hubs_map, indicator_trend, latest_comparison
+from dashboard.charts.theme import for_screen, format_value
+from dashboard.datasets.citations import resource_as_of, source_line, sources_table
+from dashboard.datasets.filters import Filters
+from dashboard.datasets.loader import LoadedPackage, per_package
+from dashboard.datasets.profile import HOME_ISO3, KEY_INDICATORS, build_country_profile
+from dashboard.datasets.programme_tree import ELIGIBILITY_WORDS
+from dashboard.datasets.queries import status_text
+
+logger = logging.getLogger(__name__)
+
+INDICATOR_TABLE_COLUMNS = {
+    "country": "Country",
+    "year": "Year",
+    "value": "Value",
+    "unit": "Unit",
+    "source_id": "Source",
+}
+NO_PERIOD = Filters()
+
+
+def _with_source(frame: pd.DataFrame, source_names: dict[str, str]) -> pd.DataFrame:
+    """Add the publisher's name beside each source id, for hover text."""
+    return frame.assign(source=frame["source_id"].map(source_names).fillna(frame["source_id"]))
+
+
+def _fact_value(value: float, unit: str, comparator: object) -> str:
+    """A fact's number as stated, e.g. "over 6.00%"; empty when the fact has no number."""
+    if pd.isna(value):
+        return ""
+    number = format_value(value, unit)
+    return f"{comparator} {number}" if isinstance(comparator, str) and comparator else number
+
+
+@per_package
+def country_page_tables(
+    package: LoadedPackage, iso3: str, peers: tuple[str, ...], today: date, period: Filters
+) -> dict[str, object]:
+    """The frames the page shows for one profile (shared: callers must not change them)."""
+    profile = build_country_profile(package, iso3, peers, today, period=period)
+    sources = sources_table(package, profile.source_ids)
+    source_names = dict(zip(sources["source_id"], sources["publisher"], strict=False))
+    tables: dict[str, object] = {"name": profile.name}
+    facts = profile.facts
+    tables["facts"] = pd.DataFrame(
+        {
+            "Topic": facts["topic"],
+            "Statement": facts["statement"],
+            "Value": [
+                _fact_value(value, unit, comparator)
+                for value, unit, comparator in zip(
+                    facts["value"], facts["unit"].fillna(""), facts["comparator"], strict=True
+                )
+            ],
+            "Unit": facts["unit"].fillna(""),
+            "Period": facts["period"].fillna(""),
+            "As of": facts["as_of"].dt.date,
+            "Source": facts["source_id"].map(source_names).fillna(facts["source_id"]),
+        }
+    )
+    indicators = _with_source(profile.indicators, source_names)
+    latest = _with_source(profile.latest, source_names)
+    shown_codes = [c for c in KEY_INDICATORS if (indicators["indicator_code"] == c).any()]
+    tables["indicators"], tables["latest"], tables["shown_codes"] = indicators, latest, shown_codes
+    tables["labels"] = dict(
+        zip(indicators["indicator_code"], indicators["indicator"].astype(str), strict=True)
+    )
+    comparison = latest.assign(
+        shown=[
+            f"{format_value(v, u)} ({y})"
+            for v, u, y in zip(
+                latest["value"], latest["unit"].fillna(""), latest["year"], strict=True
+            )
+        ]
+    ).pivot_table(
+        index=["indicator_code", "indicator"], columns="country", values="shown", aggfunc="first"
+    )
+    comparison = comparison.reindex(shown_codes, level=0).reset_index(level=0, drop=True)
+    tables["latest_values"] = (
+        comparison.reset_index().rename(columns={"indicator": "Indicator"}).fillna("no data")
+    )
+    companies = profile.companies
+    tables["companies"] = pd.DataFrame(
+        {
+            "Company": companies["name"],
+            "Sector": companies["sector"],
+            "Presence": companies["presence"],
+            "Description": companies["description"],
+            "Source": companies["source_id"].map(source_names),
+        }
+    )
+    tables["hubs"] = _with_source(profile.hubs, source_names)
+    expertise = profile.expertise
+    tables["expertise"] = pd.DataFrame(
+        {
+            "Area": expertise["area"],
+            "How we know": expertise["relation"],
+            "Meetings": expertise["meetings"],
+            "Source": expertise["source_id"].map(source_names),
+        }
+    )
+    access = profile.programme_access
+    tables["programme_access"] = pd.DataFrame(
+        {
+            "Programme": access["name"],
+            "Budget": [format_value(v, "EUR m") for v in access["budget_eur_m"]],
+            "Pakistan's eligibility": access["pakistan_eligibility"].map(
+                lambda e: ELIGIBILITY_WORDS.get(e, e) if isinstance(e, str) else "not recorded"
+            ),
+            "Pakistan's route": access["eligibility_route"],
+            f"{profile.name}'s status": access["partner_status"],
+        }
+    )
+    meetings = profile.meetings
+    tables["meetings"] = pd.DataFrame(
+        {
+            "Date": meetings["date"].dt.date,
+            "Meeting": meetings["title"],
+            "Type": meetings["event_type_detail"],
+            "Pakistan lead": meetings["pakistan_lead"],
+            f"{profile.name} lead": meetings["partner_lead"],
+        }
+    )
+    followups = profile.open_followups
+    tables["open_followups"] = pd.DataFrame(
+        {
+            "Raised": followups["raised"].dt.date,
+            "Action": followups["description"],
+            "Status": status_text(followups),
+            "Age (days)": followups["age_days"],
+            "Due": followups["due"].dt.date,
+            "Overdue": followups["overdue"],
+        }
+    )
+    return tables
+
+
+@per_package
+def country_page_charts(
+    package: LoadedPackage,
+    iso3: str,
+    peers: tuple[str, ...],
+    today: date,
+    period: Filters,
+    code: str,
+) -> dict[str, object]:
+    """The two charts of indicator `code`, their data and sources."""
+    tables = country_page_tables(package, iso3, peers, today, period)
+    indicators, latest = tables["indicators"], tables["latest"]
+    rows = indicators[indicators["indicator_code"] == code]
+    ids = list(rows["source_id"].dropna().unique())
+    line = source_line(package, ids, resource_as_of(package, "indicators", "indicator_catalogue"))
+    columns = list(INDICATOR_TABLE_COLUMNS)
+    return {
+        "ids": ids,
+        "trend": indicator_trend(indicators, code, HOME_ISO3, source=line),
+        "trend_data": rows[columns].rename(columns=INDICATOR_TABLE_COLUMNS),
+        "latest": latest_comparison(latest, code, HOME_ISO3, source=line),
+        "latest_data": latest[latest["indicator_code"] == code][columns].rename(
+            columns=INDICATOR_TABLE_COLUMNS
+        ),
+    }
+
+
+@per_package
+def country_page_hubs_map(
+    package: LoadedPackage, iso3: str, peers: tuple[str, ...], today: date, period: Filters
+) -> go.Figure:
+    """The map of the country's tech hubs."""
+    tables = country_page_tables(package, iso3, peers, today, period)
+    hubs = tables["hubs"]
+    hub_ids = list(hubs["source_id"].dropna()) + list(hubs["coord_source_id"].dropna())
+    return hubs_map(
+        hubs,
+        title=f"Tech hubs in {tables['name']}",
+        source=source_line(package, hub_ids, resource_as_of(package, "tech_hubs")),
+    )
+
+
+def build_country_page(package: LoadedPackage, iso3: str, today: date) -> None:
+    """Everything the page draws first for `iso3` with no peers and no period: its tables, the
+    first indicator's charts and the hubs map, as the screen shows them."""
+    key = (iso3, (), today, NO_PERIOD)
+    tables = country_page_tables(package, *key)
+    shown = tables["shown_codes"]
+    if shown:
+        charts = country_page_charts(package, *key, shown[0])
+        for_screen(charts["trend"])
+        for_screen(charts["latest"])
+    if not tables["hubs"].empty:
+        for_screen(country_page_hubs_map(package, *key))
+
+
+def partner_countries(package: LoadedPackage) -> list[str]:
+    """The partner countries, as the country filter lists them."""
+    countries = package.table("countries")
+    return sorted(countries.loc[countries["is_partner"].fillna(False).astype(bool), "iso3"])
+
+
+def warm_partner_pages(package: LoadedPackage, today: date) -> None:
+    """Build every partner's country page in a background thread, once per package and day."""
+    _warming_thread(package, today)
+
+
+@per_package
+def _warming_thread(package: LoadedPackage, today: date) -> threading.Thread:
+    def build_all() -> None:
+        for iso3 in partner_countries(package):
+            try:
+                build_country_page(package, iso3, today)
+            except Exception:  # the page itself then shows what is wrong, when it is opened
+                logger.exception("building the country page of %s in advance failed", iso3)
+
+    thread = threading.Thread(target=build_all, name="warm-country-pages", daemon=True)
+    thread.start()
+    return thread
