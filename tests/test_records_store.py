@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from dashboard.datasets.loader import load_package
 from dashboard.records import (
@@ -78,6 +78,25 @@ def test_database_columns_are_the_packages_fields_plus_bookkeeping(store: Record
         assert sorted(columns) == sorted(expected), name
         pk = inspector.get_pk_constraint(name)["constrained_columns"]
         assert list(pk) == list(spec.resource(name).primary_key)
+
+
+def test_a_database_at_the_newest_migration_is_recognised_without_alembic(
+    store: RecordsStore,
+) -> None:
+    """Server starts skip Alembic when the schema is current: the shortcut must name the
+    revision Alembic itself takes as head, or a new migration would never run."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from dashboard.records.database import MIGRATIONS, newest_migration
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert newest_migration() == ScriptDirectory.from_config(config).get_current_head()
+    with store.engine.connect() as conn:
+        assert list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars()) == [
+            newest_migration()
+        ]
 
 
 def test_seed_matches_the_csv_package_and_is_idempotent(store: RecordsStore) -> None:

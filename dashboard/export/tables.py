@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from openpyxl.worksheet.worksheet import Worksheet
+
+if TYPE_CHECKING:  # openpyxl loads when a workbook is built, not when the app starts
+    from openpyxl.worksheet.worksheet import Worksheet
 
 SOURCES_SHEET = "Sources"
 # A spreadsheet reads a cell starting with one of these as a formula (tab and CR as well:

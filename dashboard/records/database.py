@@ -14,8 +14,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
@@ -90,8 +88,23 @@ def lock_writes(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
 
 
+def newest_migration() -> str:
+    """The head revision, by the migration files' names: each is ``<revision>_<what>.py``."""
+    return max(path.name.split("_", 1)[0] for path in (MIGRATIONS / "versions").glob("*_*.py"))
+
+
 def run_migrations(connection: Connection) -> None:
-    """Bring the schema to the newest migration, inside the caller's transaction."""
+    """Bring the schema to the newest migration, inside the caller's transaction.
+
+    A database already at the newest migration is left alone without loading Alembic (about
+    half a second of every server start)."""
+    if connection.dialect.has_table(connection, "alembic_version"):
+        current = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+        if list(current) == [newest_migration()]:
+            return
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
