@@ -21,7 +21,11 @@ from dashboard.bench.floor import (
 )
 
 PAGES = [page.url_path for page in filtered_pages()]
-STATES = {"no filter": ([], []), "Romania in the filter": (["ROU"], ["Romania"])}
+STATES = {
+    "no filter": ([], []),
+    "Romania in the filter": (["ROU"], ["Romania"]),
+    "China in the filter": (["CHN"], ["China"]),
+}
 
 
 def _kinds(node) -> Counter:
@@ -35,11 +39,15 @@ def _kinds(node) -> Counter:
     return counts
 
 
+def _headings(at: AppTest) -> list[str]:
+    return [h.value for h in at.main.get("header")] + [h.value for h in at.main.get("subheader")]
+
+
 @pytest.fixture(scope="module")
 def real_and_floor(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, set[str]]:
     """Per state and page: the element counts of the dashboard's page and of the floor app's
     page; and the element kinds the snapshot could not replay."""
-    snapshot = take_snapshot(countries=("ROU",))
+    snapshot = take_snapshot(countries=("ROU", "CHN"))
     snapshot_file = write_snapshot(snapshot, tmp_path_factory.mktemp("floor") / "snapshot.pkl")
     real, floor = {}, {}
     at = AppTest.from_file(str(FLOOR_APP.parents[1] / "app.py"), default_timeout=120).run()
@@ -47,7 +55,7 @@ def real_and_floor(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict
         at.session_state[snapshot.country_key] = codes
         for page in snapshot.navigation:
             at.switch_page(page.page_file).run()
-            real[state, page.url_path] = (_kinds(at.main), _kinds(at.sidebar))
+            real[state, page.url_path] = (_kinds(at.main), _kinds(at.sidebar), _headings(at))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(SNAPSHOT_ENV, str(snapshot_file))
         at = AppTest.from_file(str(FLOOR_APP), default_timeout=120).run()
@@ -56,7 +64,7 @@ def real_and_floor(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict
             for url_path in PAGES:
                 switch_floor_page(at, url_path).run()
                 assert not at.exception, f"floor page {url_path!r}: {at.exception}"
-                floor[state, url_path] = (_kinds(at.main), _kinds(at.sidebar))
+                floor[state, url_path] = (_kinds(at.main), _kinds(at.sidebar), _headings(at))
     return real, floor, snapshot.skipped_kinds()
 
 
@@ -71,8 +79,8 @@ def test_the_floor_page_draws_the_same_charts_and_tables_as_the_page(
     real_and_floor, url_path: str, state: str
 ) -> None:
     real, floor, _ = real_and_floor
-    real_main, _ = real[state, url_path]
-    floor_main, _ = floor[state, url_path]
+    real_main = real[state, url_path][0]
+    floor_main = floor[state, url_path][0]
     assert real_main["plotly_chart"] >= 1 or real_main["dataframe"] >= 1
     assert floor_main["plotly_chart"] == real_main["plotly_chart"]
     assert floor_main["dataframe"] == real_main["dataframe"]
@@ -86,3 +94,14 @@ def test_the_floor_page_has_the_same_sidebar_widgets(
 ) -> None:
     real, floor, _ = real_and_floor
     assert floor[state, url_path][1] == real[state, url_path][1]
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("url_path", PAGES)
+def test_the_floor_page_shows_the_country_in_the_filter(
+    real_and_floor, url_path: str, state: str
+) -> None:
+    """Each country typed into the filter gets its own replay: a floor that redrew one country's
+    page for every country would redraw nothing where the dashboard redraws a whole profile."""
+    real, floor, _ = real_and_floor
+    assert floor[state, url_path][2] == real[state, url_path][2]

@@ -1,14 +1,15 @@
 """The same-shape floor: what Streamlit itself costs for a page of the dashboard.
 
-A page is snapshotted under AppTest, once with no filter and once with a country in the
-country filter (the first one the benchmark picks): its elements in order (texts, metrics,
+A page is snapshotted under AppTest, once with no filter and once for each country the
+benchmark types into the country filter, alone in it: its elements in order (texts, metrics,
 notices, tables as Arrow bytes, charts as plotly JSON, widgets with their options, expanders,
 popovers, columns, horizontal rows), its sidebar, and the app's navigation. `floor_app.py`
 replays the snapshot with the same public Streamlit calls, from figures and frames loaded when
-the floor app starts: the filtered snapshot while its country filter holds a country, the
-other one when it is empty. So a filter change there redraws changed charts and tables, as on
-the dashboard, but costs only Streamlit's own work for that shape of page. The dashboard's time
-over the floor's is what our code costs.
+the floor app starts: the snapshot of the country its country filter holds, the unfiltered
+one when it is empty. So a filter change there redraws exactly the charts and tables the
+dashboard redraws for it (a page whose default already shows the first country redraws
+nothing for it, there as here), but costs only Streamlit's own work for that shape of page.
+The dashboard's time over the floor's is what our code costs.
 
 Element kinds the replay does not know are left out and listed (`skipped_kinds`).
 """
@@ -55,7 +56,8 @@ class Snapshot:
 
     navigation: list[NavPage]
     pages: dict[str, PageSnapshot] = field(default_factory=dict)  # by url_path, no filter
-    filtered: dict[str, PageSnapshot] = field(default_factory=dict)  # with `countries`
+    # by the country's name as the filter shows it, then by url_path: that country alone
+    filtered: dict[str, dict[str, PageSnapshot]] = field(default_factory=dict)
     countries: tuple[str, ...] = ()
     country_key: str = WIDGET_KEYS["country"]  # the sidebar's country filter
 
@@ -68,10 +70,19 @@ class Snapshot:
                     skipped.add(node["kind"].removeprefix("skipped:"))
                 walk(node.get("children", []))
 
-        for page in [*self.pages.values(), *self.filtered.values()]:
+        for page in self.every_page():
             walk(page.main)
             walk(page.sidebar)
         return skipped
+
+    def every_page(self) -> list[PageSnapshot]:
+        return [*self.pages.values(), *(p for c in self.filtered.values() for p in c.values())]
+
+    def shown(self, chosen: list[str] | None) -> dict[str, PageSnapshot]:
+        """The pages as they were with the filter holding `chosen` (names as it shows them)."""
+        if not chosen:
+            return self.pages
+        return self.filtered.get(chosen[0]) or next(iter(self.filtered.values()))
 
 
 def _constant(node: ast.AST | None) -> object:
@@ -195,17 +206,28 @@ def take_snapshot(
     app: Path = APP, timeout_s: float = 120, countries: tuple[str, ...] = ("ROU",)
 ) -> Snapshot:
     """Run every page of `app` under AppTest (in the current environment) and snapshot it,
-    with no filter and with `countries` in the country filter."""
+    with no filter and with each of `countries` alone in the country filter."""
     snap = Snapshot(navigation(app), countries=countries)
     at = AppTest.from_file(str(app), default_timeout=timeout_s)
     at.run()
-    for chosen, kept in (((), snap.pages), (countries, snap.filtered)):
+    for chosen in ((), *((code,) for code in countries)):
         at.session_state[snap.country_key] = list(chosen)
+        kept: dict[str, PageSnapshot] = {}
         for page in snap.navigation:
             at.switch_page(page.page_file)
             at.run()
             kept[page.url_path] = snapshot_page(at)
+        if chosen:
+            snap.filtered[_chosen_name(at, snap.country_key)] = kept
+        else:
+            snap.pages = kept
     return snap
+
+
+def _chosen_name(at: AppTest, key: str) -> str:
+    """The name the country filter shows for the one country it holds."""
+    widget = at.sidebar.multiselect(key=key)
+    return str(widget.format_func(widget.value[0]))
 
 
 def write_snapshot(snapshot: Snapshot, path: Path) -> Path:

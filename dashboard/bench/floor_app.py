@@ -2,8 +2,8 @@
 
 Same navigation, same sidebar widgets, and per page the same elements in the same layout —
 charts, tables, texts, widgets, expanders, columns — whose figures and frames were built once
-when this app started (loaded, not computed): the page as it was with a country in the filter
-while the country filter holds one, as it was with no filter otherwise. A filter change here
+when this app started (loaded, not computed): the page as it was with the country the filter
+holds, as it was with no filter when it is empty. A filter change here
 reruns the page and redraws it, as the dashboard does, but computes nothing: its time is what
 Streamlit itself costs for that page. Started by the benchmark with DASHBOARD_BENCH_FLOOR naming the
 snapshot file (see floor.py); never shown to users.
@@ -41,7 +41,7 @@ def _prepared(nodes: list[dict]) -> list[dict]:
 @st.cache_resource
 def _snapshot(path: str):
     snap = read_snapshot(Path(path))
-    for page in [*snap.pages.values(), *snap.filtered.values()]:
+    for page in snap.every_page():
         _prepared(page.main)
         _prepared(page.sidebar)
     return snap
@@ -135,8 +135,7 @@ def _render_one(node: dict, pages: dict[str, st.Page]) -> None:
 
 def _page_runner(url_path: str) -> Callable[[], None]:
     def run() -> None:
-        shown = SNAP.filtered if st.session_state.get(SNAP.country_key) else SNAP.pages
-        _render(shown[url_path].main, PAGES)
+        _render(SNAP.shown(st.session_state.get(SNAP.country_key))[url_path].main, PAGES)
 
     run.__name__ = f"floor_{url_path or 'default'}"
     return run

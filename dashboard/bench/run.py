@@ -185,7 +185,7 @@ def run_all(settings: Settings) -> dict:
         today = datasets[TODAY]
         print("Snapshotting every page for the same-shape floor…", flush=True)
         with serverwork.environment(today.env):
-            snapshot = take_snapshot(APP, settings.timeout_s, settings.countries[:1])
+            snapshot = take_snapshot(APP, settings.timeout_s, settings.countries)
         floor_env = {SNAPSHOT_ENV: str(write_snapshot(snapshot, work / "floor-snapshot.pkl"))}
         for kind in sorted(snapshot.skipped_kinds()):
             results["notes"].append(f"floor: element kind {kind!r} is not replayed")
