@@ -5,10 +5,14 @@ period filters limit the programmes shown; the country filter adds the chosen pa
 Horizon Europe status.
 """
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
 from dashboard.charts.programmes import budget_text, budget_treemap
+from dashboard.datasets.filters import Filters
+from dashboard.datasets.loader import LoadedPackage, per_package
 from dashboard.datasets.programme_tree import (
     budget_layout,
     eligibility_view,
@@ -49,7 +53,46 @@ ctx = page_setup(
     "treemap to filter on that programme.",
 )
 package, filters = ctx.package, ctx.filters
-tree = programmes_view(package, filters)
+
+
+# A page script runs as "__main__": this name is unique among the pages, so its entries in the
+# per-package memo are too.
+@per_package
+def programmes_page_data(package: LoadedPackage, filters: Filters) -> dict[str, object]:
+    """The programmes, treemap, eligibility and areas for `filters`, built once per process.
+    The country filter does not change them: call it with the countries left out."""
+    tree = programmes_view(package, filters)
+    boxes = top_levels(tree, MAX_TREEMAP_BOXES)
+    drawn, branchvalues, mismatches = budget_layout(boxes)
+    notes = {
+        m.programme_id: (
+            f"Its parts add up to {budget_text(m.parts_eur_m)}, "
+            f"more than its budget of {budget_text(m.budget_eur_m)}."
+        )
+        for m in mismatches
+    }
+    areas = programme_areas_view(package, tree["programme_id"])
+    if filters.areas:
+        areas = areas[areas["area_id"].isin(filters.areas).to_numpy()]
+    return {
+        "tree": tree,
+        "boxes": boxes,
+        "mismatches": mismatches,
+        "treemap": budget_treemap(
+            boxes,
+            drawn,
+            branchvalues,
+            title="EU programme budgets, 2021–2027 (current prices)",
+            notes=notes,
+        ),
+        "treemap_data": boxes[list(TREE_COLUMNS)].rename(columns=TREE_COLUMNS),
+        "eligibility": eligibility_view(package, tree),
+        "areas": areas,
+    }
+
+
+page_data = programmes_page_data(package, replace(filters, countries=()))
+tree = page_data["tree"]
 programme_sources = tree["source_id"].dropna().tolist()
 as_of = as_of_for(package, "programmes", "programme_areas")
 
@@ -61,15 +104,7 @@ if tree.empty:
     )
     st.stop()
 
-boxes = top_levels(tree, MAX_TREEMAP_BOXES)
-drawn, branchvalues, mismatches = budget_layout(boxes)
-notes = {
-    m.programme_id: (
-        f"Its parts add up to {budget_text(m.parts_eur_m)}, "
-        f"more than its budget of {budget_text(m.budget_eur_m)}."
-    )
-    for m in mismatches
-}
+boxes, mismatches = page_data["boxes"], page_data["mismatches"]
 
 
 def _select_programme() -> None:
@@ -80,14 +115,8 @@ def _select_programme() -> None:
 
 
 show_chart(
-    budget_treemap(
-        boxes,
-        drawn,
-        branchvalues,
-        title="EU programme budgets, 2021–2027 (current prices)",
-        notes=notes,
-    ),
-    boxes[list(TREE_COLUMNS)].rename(columns=TREE_COLUMNS),
+    page_data["treemap"],
+    page_data["treemap_data"],
     key=TREEMAP_KEY,
     file_stem="eu_programme_budgets",
     package=package,
@@ -114,7 +143,7 @@ else:
     st.caption("Each programme's parts add up to at most its budget; box sizes are the budgets.")
 
 st.subheader("Pakistan's eligibility and route")
-eligibility = eligibility_view(package, tree)
+eligibility = page_data["eligibility"]
 if eligibility.empty:
     st.info("The programmes in the filter are parts of a programme; its eligibility applies.")
 for programme, words, route in zip(
@@ -164,9 +193,7 @@ st.caption(
     "part's title”: matched by the title of the programme part only, not a statement of the "
     "source."
 )
-areas = programme_areas_view(package, tree["programme_id"])
-if filters.areas:
-    areas = areas[areas["area_id"].isin(filters.areas).to_numpy()]
+areas = page_data["areas"]
 if areas.empty:
     st.info("No cooperation area is recorded for the programmes shown.")
 else:
