@@ -106,3 +106,28 @@ def test_followups_download_has_every_action_of_the_view_with_flags_in_words(app
     flags = downloaded["Flag"].dropna()
     assert not flags.empty and flags.str.startswith(("⚠ overdue", "long pending")).all()
     app_page.assert_clean()
+
+
+def test_another_indicator_replaces_its_charts_in_the_view_downloads(app_page) -> None:
+    """Picking an indicator on the Country page redraws only its two charts (a fragment), and
+    the view's workbook then holds that indicator's charts, where the first one's were, once."""
+    app_page.open("/country?country=ROU")
+    page = app_page.page
+    picker = page.locator(".st-key-country_indicator")
+    picker.locator("input").click()
+    page.get_by_role("option", name="Individuals using the Internet (% of population)").click()
+    internet = "Individuals using the Internet (% of population) — latest year"
+    expect(page.get_by_role("heading", name=internet)).to_be_visible()
+    app_page.wait_idle()
+    workbook = load_workbook(io.BytesIO(_download(app_page, "view_xlsx").read_bytes()))
+
+    at = run_app(query={"country": "ROU"})
+    at.switch_page("views/country.py").run()
+    at.selectbox(key="country_indicator").set_value("IT.NET.USER.ZS").run()
+    view = at.session_state[VIEW_STATE]
+    assert [item.title for item in view.charts][:2] == [
+        internet.removesuffix(" — latest year"),
+        internet,
+    ]
+    assert workbook.sheetnames == [ABOUT_SHEET, *item_sheet_names(view), "Sources"]
+    app_page.assert_clean()

@@ -199,7 +199,21 @@ def show_chart(
         selection_mode=selection_mode,
     )
     sources_note(package, ids, as_of, key=key)
-    # Built only while open: the table would otherwise be sent on every rerun, unseen.
+    _data_behind(data, key=key, file_stem=file_stem, package=package, ids=ids, as_of=as_of)
+
+
+@st.fragment
+def _data_behind(
+    data: pd.DataFrame,
+    *,
+    key: str,
+    file_stem: str,
+    package: LoadedPackage,
+    ids: list[str],
+    as_of: str,
+) -> None:
+    """The chart's data, built only while open (it would otherwise be sent on every rerun,
+    unseen); opening or closing it reruns this box alone, not the page."""
     with st.expander(
         "Data behind this chart", key=data_toggle_key(key), on_change="rerun"
     ) as data_box:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import ParamSpec
 
 import pandas as pd
 import streamlit as st
 
 from dashboard.export.model import View, ViewItem
-from dashboard.ui.state import VIEW_STATE
+from dashboard.ui.present import presenting
+from dashboard.ui.state import VIEW_SLOTS_STATE, VIEW_STATE
+
+P = ParamSpec("P")
 
 
 def current_view() -> View | None:
@@ -18,8 +23,16 @@ def current_view() -> View | None:
 
 def record(item: ViewItem) -> None:
     view = current_view()
-    if view is not None:
+    if view is None:
+        return
+    slots = st.session_state.get(VIEW_SLOTS_STATE)
+    if not slots or slots.get("open") is None:
         view.items.append(item)
+        return
+    # Inside a part of the page that reruns alone: its items go where its last ones were.
+    view.items.insert(slots["position"], item)
+    slots["position"] += 1
+    slots[slots["open"]].append(id(item))
 
 
 def record_table(
@@ -28,3 +41,34 @@ def record_table(
     """A table the page lays out itself (not through `display.show_table`): it is still a
     sheet of the view's workbook, so every table a page shows can be downloaded with it."""
     record(ViewItem(title, frame, source, None, list(source_ids)))
+
+
+def page_part(name: str) -> Callable[[Callable[P, None]], Callable[P, None]]:
+    """Decorator: the function draws a part of the page that reruns on its own when one of its
+    widgets changes (`st.fragment`), so a picker inside it redraws that part only. The charts
+    and tables it records replace, in place, those it recorded before in the view's exports.
+    In presentation mode the part runs as plain code: slides are built from a full run."""
+
+    def decorate(draw: Callable[P, None]) -> Callable[P, None]:
+        def recorded(*args: P.args, **kwargs: P.kwargs) -> None:
+            view = current_view()
+            slots = st.session_state.setdefault(VIEW_SLOTS_STATE, {"open": None})
+            previous = set(slots.get(name, ()))
+            items = view.items if view is not None else []
+            at = [i for i, item in enumerate(items) if id(item) in previous]
+            items[:] = [item for item in items if id(item) not in previous]
+            slots.update({name: [], "open": name, "position": at[0] if at else len(items)})
+            try:
+                draw(*args, **kwargs)
+            finally:
+                slots["open"] = None
+
+        fragment = st.fragment(recorded)
+
+        @wraps(draw)
+        def run(*args: P.args, **kwargs: P.kwargs) -> None:
+            (recorded if presenting() else fragment)(*args, **kwargs)
+
+        return run
+
+    return decorate

@@ -23,6 +23,7 @@ from dashboard.ui.page import COUNTRY_PAGE_TABLES, as_of_for, page_setup
 from dashboard.ui.present import presenting
 from dashboard.ui.sidebar import set_filter
 from dashboard.ui.text import plain
+from dashboard.ui.view import page_part
 
 DEFAULT_ISO3 = "ROU"
 PICKER_KEY = "country_profile_pick"
@@ -75,6 +76,38 @@ def _yes_no(value: object) -> str:
 
 page_key = (iso3, tuple(peers), ctx.today, period)
 tables = country_page_tables(package, *page_key)
+
+
+@page_part("country_indicators")
+def indicator_charts(labels: dict[str, str], indicators_as_of: str) -> None:
+    """One indicator at a time keeps a rerun to a few charts, and picking another redraws
+    these two only; a presentation steps through all."""
+    shown_codes = tables["shown_codes"]
+    chosen = st.selectbox("Indicator", shown_codes, format_func=labels.get, key="country_indicator")
+    for code in shown_codes if presenting() else [chosen]:
+        charts = country_page_charts(package, *page_key, code)
+        trend_col, latest_col = st.columns([3, 2])
+        with trend_col:
+            show_chart(
+                charts["trend"],
+                charts["trend_data"],
+                key=f"country_trend_{code}",
+                file_stem=f"{iso3.lower()}-{code}-trend",
+                package=package,
+                source_ids=charts["ids"],
+                as_of=indicators_as_of,
+            )
+        with latest_col:
+            show_chart(
+                charts["latest"],
+                charts["latest_data"],
+                key=f"country_latest_{code}",
+                file_stem=f"{iso3.lower()}-{code}-latest",
+                package=package,
+                source_ids=charts["ids"],
+                as_of=indicators_as_of,
+            )
+
 
 st.header(plain(name))
 facts_line = [
@@ -140,33 +173,7 @@ if indicators.empty:
 else:
     if not (indicators["iso3"] == iso3).any():
         st.info(f"No indicator values recorded for {plain(name)}; Pakistan's are shown.")
-    labels = tables["labels"]
-    indicators_as_of = as_of_for(package, "indicators", "indicator_catalogue")
-    # One indicator at a time keeps a rerun to a few charts; a presentation steps through all.
-    chosen = st.selectbox("Indicator", shown_codes, format_func=labels.get, key="country_indicator")
-    for code in shown_codes if presenting() else [chosen]:
-        charts = country_page_charts(package, *page_key, code)
-        trend_col, latest_col = st.columns([3, 2])
-        with trend_col:
-            show_chart(
-                charts["trend"],
-                charts["trend_data"],
-                key=f"country_trend_{code}",
-                file_stem=f"{iso3.lower()}-{code}-trend",
-                package=package,
-                source_ids=charts["ids"],
-                as_of=indicators_as_of,
-            )
-        with latest_col:
-            show_chart(
-                charts["latest"],
-                charts["latest_data"],
-                key=f"country_latest_{code}",
-                file_stem=f"{iso3.lower()}-{code}-latest",
-                package=package,
-                source_ids=charts["ids"],
-                as_of=indicators_as_of,
-            )
+    indicator_charts(tables["labels"], as_of_for(package, "indicators", "indicator_catalogue"))
 
     st.markdown("**Latest values side by side**")
     show_table(
