@@ -19,6 +19,7 @@ from dashboard.ui.page import PageContext, as_of_for, page_setup
 from dashboard.ui.records import followup_status_histories, record_links
 from dashboard.ui.selection import selection_values
 from dashboard.ui.text import plain, source_link
+from dashboard.ui.view import page_part
 
 EVENT_PARAM = "event"
 EVENT_KEY = "timeline_event"
@@ -180,7 +181,6 @@ ctx = page_setup(
 )
 package = ctx.package
 all_ids = set(package.table("meetings")["meeting_id"].dropna())
-selected = event_from_url(all_ids)
 view = meetings_view(package, ctx.filters)
 # Newest first: the chart and the list get the latest events; the rest stay a filter away.
 drawn = view.head(MAX_EVENTS_DRAWN)
@@ -216,32 +216,40 @@ else:
         on_select=_on_chart_select,
     )
 
-options = list(drawn["meeting_id"])
-if selected and selected not in options:
-    options.insert(0, selected)
-if options:
-    listed = package.table("meetings").set_index("meeting_id").loc[options]
-    partner_names = listed["partner_iso3"].map(ctx.country_names).fillna(listed["partner_iso3"])
-    labels = dict(
-        zip(
-            listed.index,
-            listed["date"].dt.strftime("%Y-%m-%d").fillna("undated")
-            + " · "
-            + partner_names.fillna("")
-            + " · "
-            + listed["title"].fillna(""),
-            strict=True,
+
+@page_part("timeline_event")
+def event_details(drawn_ids: list[str]) -> None:
+    """The event picker and the chosen event's details: picking one redraws this part only."""
+    selected = event_from_url(all_ids)
+    options = list(drawn_ids)
+    if selected and selected not in options:
+        options.insert(0, selected)
+    if options:
+        listed = package.table("meetings").set_index("meeting_id").loc[options]
+        partner_names = listed["partner_iso3"].map(ctx.country_names).fillna(listed["partner_iso3"])
+        labels = dict(
+            zip(
+                listed.index,
+                listed["date"].dt.strftime("%Y-%m-%d").fillna("undated")
+                + " · "
+                + partner_names.fillna("")
+                + " · "
+                + listed["title"].fillna(""),
+                strict=True,
+            )
         )
-    )
-    st.session_state[EVENT_KEY] = selected
-    st.selectbox(
-        "Event details",
-        options,
-        index=None,
-        key=EVENT_KEY,
-        on_change=_on_pick,
-        format_func=labels.get,
-        placeholder="Choose an event, or click one on the chart",
-    )
-if selected:
-    show_event(ctx, selected, on_chart=selected in set(drawn["meeting_id"]))
+        st.session_state[EVENT_KEY] = selected
+        st.selectbox(
+            "Event details",
+            options,
+            index=None,
+            key=EVENT_KEY,
+            on_change=_on_pick,
+            format_func=labels.get,
+            placeholder="Choose an event, or click one on the chart",
+        )
+    if selected:
+        show_event(ctx, selected, on_chart=selected in set(drawn_ids))
+
+
+event_details(list(drawn["meeting_id"]))
