@@ -113,9 +113,11 @@ def test_another_indicator_replaces_its_charts_in_the_view_downloads(app_page) -
     the view's workbook then holds that indicator's charts, where the first one's were, once."""
     app_page.open("/country?country=ROU")
     page = app_page.page
-    picker = page.locator(".st-key-country_indicator")
-    picker.locator("input").click()
-    page.get_by_role("option", name="Individuals using the Internet (% of population)").click()
+    page.get_by_role("combobox", name="Indicator").click()
+    page.keyboard.type("Individuals using")
+    page.get_by_role(
+        "option", name="Individuals using the Internet (% of population)", exact=True
+    ).click()
     internet = "Individuals using the Internet (% of population) — latest year"
     expect(page.get_by_role("heading", name=internet)).to_be_visible()
     app_page.wait_idle()
