@@ -1,6 +1,7 @@
 """Follow-ups: the commitments meetings produced, their status and age; each opens its meeting."""
 
 import re
+from datetime import date
 from functools import partial
 
 import pandas as pd
@@ -15,6 +16,8 @@ from dashboard.charts.followups import (
     counts_by_country,
 )
 from dashboard.datasets.citations import source_line
+from dashboard.datasets.filters import Filters
+from dashboard.datasets.loader import LoadedPackage, per_package
 from dashboard.datasets.queries import (
     LONG_PENDING_DAYS,
     STATUS_LABELS,
@@ -111,9 +114,55 @@ st.caption(
     f"pending: open more than {LONG_PENDING_DAYS} days."
 )
 
-actions = followups_view(package, ctx.filters, ctx.today)
-if statuses:
-    actions = actions[actions["status"].isin(statuses)].reset_index(drop=True)
+
+# A page script runs as "__main__": this name is unique among the pages, so its entries in the
+# per-package memo are too.
+@per_package
+def followups_page_data(
+    package: LoadedPackage, filters: Filters, today: date, statuses: tuple[str, ...]
+) -> dict[str, object]:
+    """The actions, their table, counts and charts for the filters, built once per process."""
+    actions = followups_view(package, filters, today)
+    if statuses:
+        actions = actions[actions["status"].isin(statuses)].reset_index(drop=True)
+    if actions.empty:
+        return {"actions": actions}
+    area_names = filter_options(package).area_names
+    counts = status_counts(actions)
+    per_country = counts_by_country(actions)
+    listed = actions.head(MAX_ROWS_SHOWN)
+    return {
+        "actions": actions,
+        "source_ids": list(
+            pd.concat([actions["source_id"], actions["status_source_id"]]).dropna().unique()
+        ),
+        # The browser gets the most urgent rows (open first, oldest first); the download has
+        # all, built only when asked for.
+        "shown_rows": actions_table(listed, area_names),
+        # Every row, for the view's workbook (the page's own download builds it on click).
+        "all_rows": actions_table(actions, area_names) if len(actions) > len(listed) else None,
+        "action_labels": dict(
+            zip(
+                listed["action_id"],
+                listed["partner"].fillna("partner not recorded")
+                + " · "
+                + listed["description"].fillna(""),
+                strict=True,
+            )
+        ),
+        "by_status": by_status_figure(counts, title="Actions by status"),
+        "by_status_data": counts.rename(columns={"label": "Status", "actions": "Actions"})[
+            ["Status", "Actions"]
+        ],
+        "by_country": by_country_figure(per_country, title="Actions by partner and status"),
+        "by_country_data": per_country.rename(
+            columns={"partner": "Partner", "label": "Status", "actions": "Actions"}
+        )[["Partner", "Status", "Actions"]],
+    }
+
+
+page_data = followups_page_data(package, ctx.filters, ctx.today, tuple(statuses))
+actions = page_data["actions"]
 
 if actions.empty:
     status_words = (
@@ -124,7 +173,7 @@ if actions.empty:
     )
     st.stop()
 
-source_ids = list(pd.concat([actions["source_id"], actions["status_source_id"]]).dropna().unique())
+source_ids = page_data["source_ids"]
 as_of = as_of_for(package, "followups")
 
 shown, open_, overdue, long_pending = st.columns(4)
@@ -134,12 +183,10 @@ overdue.metric("Overdue", int(actions["overdue"].sum()))
 long_pending.metric(f"Open > {LONG_PENDING_DAYS} days", int(actions["long_pending"].sum()))
 
 area_names = filter_options(package).area_names
-# The browser gets the most urgent rows (open first, oldest first); the download has all,
-# built only when asked for.
-shown_rows = actions_table(actions.head(MAX_ROWS_SHOWN), area_names)
+shown_rows = page_data["shown_rows"]
 record_table(
     "Follow-up actions",
-    shown_rows if len(actions) <= MAX_ROWS_SHOWN else actions_table(actions, area_names),
+    shown_rows if page_data["all_rows"] is None else page_data["all_rows"],
     source_line(package, source_ids, as_of),
     source_ids,
 )
@@ -177,14 +224,7 @@ download_buttons(
     as_of=as_of,
 )
 
-listed = actions.head(MAX_ROWS_SHOWN)
-action_labels = dict(
-    zip(
-        listed["action_id"],
-        listed["partner"].fillna("partner not recorded") + " · " + listed["description"].fillna(""),
-        strict=True,
-    )
-)
+action_labels = page_data["action_labels"]
 chosen = st.selectbox(
     "Open the meeting behind an action",
     list(action_labels),
@@ -206,10 +246,9 @@ if chosen is not None and current_identity().may(Role.EDITOR):
 
 by_status, by_country = st.columns([1, 2])
 with by_status:
-    counts = status_counts(actions)
     show_chart(
-        by_status_figure(counts, title="Actions by status"),
-        counts.rename(columns={"label": "Status", "actions": "Actions"})[["Status", "Actions"]],
+        page_data["by_status"],
+        page_data["by_status_data"],
         key="followups_by_status",
         file_stem="followups-by-status",
         package=package,
@@ -217,12 +256,9 @@ with by_status:
         as_of=as_of,
     )
 with by_country:
-    per_country = counts_by_country(actions)
     show_chart(
-        by_country_figure(per_country, title="Actions by partner and status"),
-        per_country.rename(columns={"partner": "Partner", "label": "Status", "actions": "Actions"})[
-            ["Partner", "Status", "Actions"]
-        ],
+        page_data["by_country"],
+        page_data["by_country_data"],
         key=COUNTRY_CHART_KEY,
         file_stem="followups-by-country",
         package=package,

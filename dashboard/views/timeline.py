@@ -4,6 +4,8 @@ The chosen event travels in the URL as `event=<meeting_id>`, so the Follow-ups p
 shared link) can open a meeting directly.
 """
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -11,6 +13,7 @@ from dashboard.charts.followups import actions_table
 from dashboard.charts.timeline import EVENT_LABELS, date_text, timeline_figure
 from dashboard.datasets.citations import meeting_sources_table, sources_table
 from dashboard.datasets.filters import Filters
+from dashboard.datasets.loader import LoadedPackage, per_package
 from dashboard.datasets.queries import followups_view, meetings_view
 from dashboard.ui.account import current_identity
 from dashboard.ui.display import show_chart, show_table
@@ -181,9 +184,32 @@ ctx = page_setup(
 )
 package = ctx.package
 all_ids = set(package.table("meetings")["meeting_id"].dropna())
-view = meetings_view(package, ctx.filters)
-# Newest first: the chart and the list get the latest events; the rest stay a filter away.
-drawn = view.head(MAX_EVENTS_DRAWN)
+
+
+# A page script runs as "__main__": this name is unique among the pages, so its entries in the
+# per-package memo are too.
+@per_package
+def timeline_page_data(package: LoadedPackage, filters: Filters, today: date) -> dict[str, object]:
+    """The events in the filters, the chart of the latest ones and its data, built once per
+    process."""
+    view = meetings_view(package, filters)
+    # Newest first: the chart and the list get the latest events; the rest stay a filter away.
+    drawn = view.head(MAX_EVENTS_DRAWN)
+    data: dict[str, object] = {"view": view, "drawn": drawn}
+    if not view.empty:
+        publishers = sources_table(package, drawn["source_id"].dropna())
+        publisher_of = dict(zip(publishers["source_id"], publishers["publisher"], strict=False))
+        data["figure"] = timeline_figure(
+            drawn.assign(source=drawn["source_id"].map(publisher_of)),
+            today,
+            title="Meetings, visits and agreements by partner",
+        )
+        data["chart_data"] = _chart_data(drawn)
+    return data
+
+
+page_data = timeline_page_data(package, ctx.filters, ctx.today)
+view, drawn = page_data["view"], page_data["drawn"]
 
 if view.empty:
     st.info(plain(ctx.nothing_found("meetings") + "."))
@@ -198,16 +224,9 @@ else:
             f"The chart shows the latest {MAX_EVENTS_DRAWN:,} of {len(view):,} events; narrow "
             "the country, area or period filters to see earlier ones."
         )
-    publishers = sources_table(package, drawn["source_id"].dropna())
-    publisher_of = dict(zip(publishers["source_id"], publishers["publisher"], strict=False))
-    fig = timeline_figure(
-        drawn.assign(source=drawn["source_id"].map(publisher_of)),
-        ctx.today,
-        title="Meetings, visits and agreements by partner",
-    )
     show_chart(
-        fig,
-        _chart_data(drawn),
+        page_data["figure"],
+        page_data["chart_data"],
         key=CHART_KEY,
         file_stem="meetings-timeline",
         package=package,
