@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard.charts.country_page import PAGE_RUNS
 from dashboard.charts.theme import for_screen
 from dashboard.datasets.citations import sources_table
 from dashboard.datasets.store import get_package
@@ -142,8 +143,9 @@ def view_tools() -> None:
 
 def run(page) -> None:
     """Run the selected page in the mode the URL/session asks for."""
-    if presenting():
-        run_presenting(page)
-    else:
-        page.run()
-        view_tools()
+    with PAGE_RUNS.running():
+        if presenting():
+            run_presenting(page)
+        else:
+            page.run()
+            view_tools()

@@ -3,13 +3,16 @@
 Picking a country is the page's main interaction, and a profile seen for the first time costs
 a few hundred milliseconds of pandas and plotly work. So the pieces are kept per package
 (`per_package`), and `warm_partner_pages` builds them in a background thread for every partner
-country once a package is served: by the time someone picks a partner, its page is a lookup.
+country once a package is served, each one when no page run is in progress (`PAGE_RUNS`): by
+the time someone picks a partner, its page is a lookup.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import pandas as pd
@@ -214,6 +217,35 @@ def partner_countries(package: LoadedPackage) -> list[str]:
     return sorted(countries.loc[countries["is_partner"].fillna(False).astype(bool), "iso3"])
 
 
+class _PageRuns:
+    """How many page runs are in progress in this process: the background building waits for
+    none before each partner, so it takes the processor (and Python's lock) only while no one
+    waits for a page."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        with self._changed:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._count -= 1
+                self._changed.notify_all()
+
+    def wait_until_none(self, timeout_s: float) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._count == 0, timeout=timeout_s)
+
+
+PAGE_RUNS = _PageRuns()
+QUIET_WAIT_S = 30  # at most this long per partner: a busy server still gets them built
+
+
 def warm_partner_pages(package: LoadedPackage, today: date) -> None:
     """Build every partner's country page in a background thread, once per package and day."""
     _warming_thread(package, today)
@@ -223,6 +255,7 @@ def warm_partner_pages(package: LoadedPackage, today: date) -> None:
 def _warming_thread(package: LoadedPackage, today: date) -> threading.Thread:
     def build_all() -> None:
         for iso3 in partner_countries(package):
+            PAGE_RUNS.wait_until_none(QUIET_WAIT_S)
             try:
                 build_country_page(package, iso3, today)
             except Exception:  # the page itself then shows what is wrong, when it is opened
