@@ -86,27 +86,17 @@ def indicator_charts(labels: dict[str, str], indicators_as_of: str) -> None:
     chosen = st.selectbox("Indicator", shown_codes, format_func=labels.get, key="country_indicator")
     for code in shown_codes if presenting() else [chosen]:
         charts = country_page_charts(package, *page_key, code)
-        trend_col, latest_col = st.columns([3, 2])
-        with trend_col:
-            show_chart(
-                charts["trend"],
-                charts["trend_data"],
-                key=f"country_trend_{code}",
-                file_stem=f"{iso3.lower()}-{code}-trend",
-                package=package,
-                source_ids=charts["ids"],
-                as_of=indicators_as_of,
-            )
-        with latest_col:
-            show_chart(
-                charts["latest"],
-                charts["latest_data"],
-                key=f"country_latest_{code}",
-                file_stem=f"{iso3.lower()}-{code}-latest",
-                package=package,
-                source_ids=charts["ids"],
-                as_of=indicators_as_of,
-            )
+        for column, part in zip(st.columns([3, 2]), ("trend", "latest"), strict=True):
+            with column:
+                show_chart(
+                    charts[part],
+                    charts[f"{part}_data"],
+                    key=f"country_{part}_{code}",
+                    file_stem=f"{iso3.lower()}-{code}-{part}",
+                    package=package,
+                    source_ids=charts["ids"],
+                    as_of=indicators_as_of,
+                )
 
 
 st.header(plain(name))
