@@ -60,13 +60,15 @@ _latest_package: dict[tuple[str, str], tuple[tuple, LoadedPackage]] = {}
 def records_store(url: str | None = None, data_dir: str | None = None) -> RecordsStore:
     """The records store of this process, upgraded and seeded for data/ as it is now."""
     folder = data_dir_from_env() if data_dir is None else Path(data_dir)
-    url, fingerprint = url or database_url(), package_fingerprint(folder)
-    place = (url, str(folder))
-    latest = _latest_store.get(place)
+    return _current_store(url or database_url(), str(folder), package_fingerprint(folder))
+
+
+def _current_store(url: str, data_dir: str, fingerprint: tuple) -> RecordsStore:
+    latest = _latest_store.get((url, data_dir))
     if latest is not None and latest[0] == fingerprint:
         return latest[1]
-    store = _seeded_store(url, str(folder), fingerprint)
-    _latest_store[place] = (fingerprint, store)
+    store = _seeded_store(url, data_dir, fingerprint)
+    _latest_store[url, data_dir] = (fingerprint, store)
     return store
 
 
@@ -82,7 +84,7 @@ def get_package() -> LoadedPackage:
     data_dir, fingerprint = str(folder), package_fingerprint(folder)
     url = database_url()
     try:
-        revision = records_store(url, data_dir).revision()
+        revision = _current_store(url, data_dir, fingerprint).revision()
         place, state = (url, data_dir), (fingerprint, revision)
         latest = _latest_package.get(place)
         if latest is not None and latest[0] == state:

@@ -1051,15 +1051,14 @@ class RecordsStore:
                 status_source_id=source_id,
             )
             problems: list[Problem] = []
+
+            def missing(field: str, message: str) -> None:
+                problems.append(_problem(res, field, None, "required", message))
+
             if source_id is None and note is None:
-                problems.append(
-                    _problem(
-                        res,
-                        "status_source_id",
-                        None,
-                        "required",
-                        "give the source of the new status, or a note saying how it is known",
-                    )
+                missing(
+                    "status_source_id",
+                    "give the source of the new status, or a note saying how it is known",
                 )
             try:
                 (typed,) = validate_rows([{**row, "closed": None}], res, self.curated())
@@ -1072,24 +1071,10 @@ class RecordsStore:
                 problems += self._check_sources(conn, res, "status_source_id", [source_id], set())
             inferred = typed is not None and typed["status_basis"] == "inferred"
             if inferred and note is None:
-                problems.append(
-                    _problem(
-                        res,
-                        "note",
-                        None,
-                        "required",
-                        "an inferred status needs a note saying what it was inferred from",
-                    )
-                )
+                missing("note", "an inferred status needs a note saying what it was inferred from")
             if inferred and source_id is None:
-                problems.append(
-                    _problem(
-                        res,
-                        "status_source_id",
-                        None,
-                        "required",
-                        "an inferred status needs the source it was inferred from",
-                    )
+                missing(
+                    "status_source_id", "an inferred status needs the source it was inferred from"
                 )
             if typed is not None:
                 effective_date = typed["status_as_of"]

@@ -17,8 +17,9 @@ from dashboard.datasets.loader import LoadedPackage
 from dashboard.datasets.store import get_package
 from dashboard.export.model import View
 from dashboard.ui.options import filter_options
-from dashboard.ui.state import FILTERS_STATE, URL_NOTICES_STATE, VIEW_SLOTS_STATE, VIEW_STATE
+from dashboard.ui.state import FILTERS_STATE, URL_NOTICES_STATE, VIEW_PARTS_STATE, VIEW_STATE
 from dashboard.ui.text import plain
+from dashboard.ui.view import PageParts
 
 SOURCES_PAGE = "views/sources.py"
 
@@ -90,7 +91,7 @@ def page_setup(title: str, needs: Iterable[str] = (), caption: str | None = None
     filters = st.session_state.get(FILTERS_STATE, Filters())
     names = filter_options(package).country_names
     st.session_state[VIEW_STATE] = View(title, filters.describe(names), today.isoformat())
-    st.session_state[VIEW_SLOTS_STATE] = {"open": None}
+    st.session_state[VIEW_PARTS_STATE] = PageParts()
     st.title(title)
     if caption:
         st.caption(caption)

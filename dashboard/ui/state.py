@@ -9,7 +9,7 @@ WIDGET_KEYS = {
 }
 FILTERS_STATE = "_filters"  # this run's Filters, set by the entrypoint's filter_sidebar
 VIEW_STATE = "_view"  # this run's View: what the page has shown, for exports and slides
-VIEW_SLOTS_STATE = "_view_slots"  # which view items each part of the page recorded last
+VIEW_PARTS_STATE = "_view_parts"  # PageParts: what each part of the page recorded last
 PRESENT_STATE = "_present"
 SLIDE_STATE = "_slide"  # the slide shown in presentation mode
 URL_NOTICES_STATE = "_url_notices"  # notices about URL values that were dropped

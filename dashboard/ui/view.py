@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import wraps
 from typing import ParamSpec
 
@@ -11,7 +12,7 @@ import streamlit as st
 
 from dashboard.export.model import View, ViewItem
 from dashboard.ui.present import presenting
-from dashboard.ui.state import VIEW_SLOTS_STATE, VIEW_STATE
+from dashboard.ui.state import VIEW_PARTS_STATE, VIEW_STATE
 
 P = ParamSpec("P")
 
@@ -21,18 +22,27 @@ def current_view() -> View | None:
     return st.session_state.get(VIEW_STATE)
 
 
+@dataclass
+class PageParts:
+    """Which view items each part of the page recorded in its last run, and the part running
+    now (its items go where its last ones were)."""
+
+    recorded: dict[str, list[int]] = field(default_factory=dict)  # item ids by part name
+    running: str | None = None
+    position: int = 0  # where the running part's next item goes in the view
+
+
 def record(item: ViewItem) -> None:
     view = current_view()
     if view is None:
         return
-    slots = st.session_state.get(VIEW_SLOTS_STATE)
-    if not slots or slots.get("open") is None:
+    parts: PageParts | None = st.session_state.get(VIEW_PARTS_STATE)
+    if parts is None or parts.running is None:
         view.items.append(item)
         return
-    # Inside a part of the page that reruns alone: its items go where its last ones were.
-    view.items.insert(slots["position"], item)
-    slots["position"] += 1
-    slots[slots["open"]].append(id(item))
+    view.items.insert(parts.position, item)
+    parts.position += 1
+    parts.recorded[parts.running].append(id(item))
 
 
 def record_table(
@@ -52,16 +62,17 @@ def page_part(name: str) -> Callable[[Callable[P, None]], Callable[P, None]]:
     def decorate(draw: Callable[P, None]) -> Callable[P, None]:
         def recorded(*args: P.args, **kwargs: P.kwargs) -> None:
             view = current_view()
-            slots = st.session_state.setdefault(VIEW_SLOTS_STATE, {"open": None})
-            previous = set(slots.get(name, ()))
+            parts = st.session_state.setdefault(VIEW_PARTS_STATE, PageParts())
+            previous = set(parts.recorded.get(name, ()))
             items = view.items if view is not None else []
             at = [i for i, item in enumerate(items) if id(item) in previous]
             items[:] = [item for item in items if id(item) not in previous]
-            slots.update({name: [], "open": name, "position": at[0] if at else len(items)})
+            parts.recorded[name] = []
+            parts.running, parts.position = name, at[0] if at else len(items)
             try:
                 draw(*args, **kwargs)
             finally:
-                slots["open"] = None
+                parts.running = None
 
         fragment = st.fragment(recorded)
 
