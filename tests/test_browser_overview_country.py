@@ -61,11 +61,15 @@ def test_clicking_a_country_on_the_map_sets_the_country_filter(app_page) -> None
     app_page.assert_clean()
 
 
-def test_country_page_for_romania_shows_its_hubs(app_page) -> None:
+def test_country_page_for_romania_shows_its_hubs_on_their_tab(app_page) -> None:
     app_page.open("/country?country=ROU")
     page = app_page.page
     expect(page.locator("h2").filter(has_text="Romania")).to_be_visible()
+    expect(page.get_by_role("heading", name="Open follow-ups")).to_be_visible()
+    expect(page.get_by_text("Hubs: Cluj-Napoca, Timișoara")).to_have_count(0)
+    page.get_by_role("tab", name="Companies and hubs").click()
     expect(page.get_by_text("Hubs: Cluj-Napoca, Timișoara")).to_be_visible()
+    expect(page.get_by_role("heading", name="Open follow-ups")).to_have_count(0)
     expect(page.get_by_role("heading", name="Tech hubs in Romania")).to_be_visible()
     hubs_chart = page.locator(".js-plotly-plot").filter(has=page.locator(".scattergeo"))
     expect(hubs_chart).to_be_visible(timeout=DRAWN)

@@ -12,11 +12,13 @@ from dashboard.charts.country import hubs_map, indicator_trend, latest_compariso
 from dashboard.charts.theme import PAKISTAN_COLOUR
 from dashboard.datasets import load_package
 from dashboard.datasets.profile import CountryProfile, build_country_profile
+from dashboard.ui.state import VIEW_STATE
 from tests.helpers import page_text, run_app
 
 RD_SPEND = "GB.XPD.RSDV.GD.ZS"
 ICT_EXPORTS = "BX.GSR.CCIS.CD"
 PICKER = "country_profile_pick"
+DETAILS_TAB = "country_details_tab"
 
 
 @pytest.fixture(scope="module")
@@ -95,37 +97,78 @@ def test_chart_functions_accept_a_country_without_data() -> None:
     assert indicator_trend(tuvalu.indicators, "NO.SUCH.CODE").data == ()
 
 
-def test_default_page_shows_romania_with_its_hubs_and_programmes() -> None:
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Open the profile's lower tab `label`, as a click on it does."""
+    at.session_state[DETAILS_TAB] = label
+    return at.run()
+
+
+def test_default_page_shows_romania_with_its_meetings_then_hubs_and_programmes_on_their_tabs() -> (
+    None
+):
     at = open_country_page()
     assert at.header[0].value == "Romania"
     assert at.selectbox(key=PICKER).value == "ROU"
     text = page_text(at)
     assert "Europe & Central Asia" in text and "High income" in text
     assert "EU member state — full participant in Horizon Europe" in text
-    assert "Timișoara" in text
     indicator = at.selectbox(key="country_indicator")
     assert indicator.value == "GB.XPD.RSDV.GD.ZS"  # R&D spend first
-    assert len(at.get("plotly_chart")) == 3  # its trend, its latest values, the hubs map
+    assert [tab.label for tab in at.tabs] == [
+        "Meetings and follow-ups",
+        "Companies and hubs",
+        "Expertise and EU programmes",
+    ]
+    # Only the open tab is drawn: the meetings, not the hubs map.
+    assert [h.value for h in at.main.subheader][-2:] == ["Meetings", "Open follow-ups"]
+    assert len(at.get("plotly_chart")) == 2  # the indicator's trend and latest values
+    assert "Timișoara" not in page_text(at)
     indicator.set_value("IT.NET.USER.ZS").run()
     headings = [m.value for m in at.markdown if m.value.startswith("#### ")]
     assert any("Individuals using the Internet" in heading for heading in headings)
     assert not at.info  # Romania has data in every section
+
+    open_tab(at, "Companies and hubs")
+    assert [h.value for h in at.main.subheader][-2:] == ["Companies", "Tech hubs"]
+    assert "Timișoara" in page_text(at)
+    assert len(at.get("plotly_chart")) == 3  # and the hubs map
+    assert not at.info
+    open_tab(at, "Expertise and EU programmes")
+    assert [h.value for h in at.main.subheader][-2:] == [
+        "Areas of expertise",
+        "EU programme access",
+    ]
+    assert "Horizon Europe" in at.dataframe[-1].value["Programme"].tolist()
+    assert not at.info
     links = [el for el in at.main.get("page_link")]  # the sidebar menu has its own
     assert len(links) == 2
+
+
+def test_tabs_not_open_still_give_their_tables_and_map_to_the_views_exports() -> None:
+    at = open_country_page()
+    view = at.session_state[VIEW_STATE]
+    titles = [item.title for item in view.items]
+    for stem in ("companies", "areas", "programme-access", "meetings", "open-followups"):
+        assert titles.count(f"rou-{stem}") == 1, stem
+    assert [item.title for item in view.charts].count("Tech hubs in Romania") == 1
+    open_tab(at, "Companies and hubs")
+    assert [item.title for item in at.session_state[VIEW_STATE].items] == titles
 
 
 def test_url_countries_pick_the_country_and_its_peers() -> None:
     at = open_country_page({"country": ["KOR", "ROU"]})
     assert at.header[0].value == "South Korea"
-    text = page_text(at)
-    assert "Compared with Pakistan and Romania." in text
-    assert "No companies recorded for South Korea." in text
+    assert "Compared with Pakistan and Romania." in page_text(at)
+    open_tab(at, "Companies and hubs")
+    assert "No companies recorded for South Korea." in page_text(at)
 
 
 def test_country_with_no_data_says_so_plainly() -> None:
     at = open_country_page({"country": "TUV"})
     assert at.header[0].value == "Tuvalu"
     infos = [i.value for i in at.info]
+    open_tab(at, "Companies and hubs")
+    infos += [i.value for i in at.info]
     for message in (
         "No tech-sector facts recorded for Tuvalu.",
         "No companies recorded for Tuvalu.",

@@ -3,7 +3,7 @@
 A page is snapshotted under AppTest, once with no filter and once for each country the
 benchmark types into the country filter, alone in it: its elements in order (texts, metrics,
 notices, tables as Arrow bytes, charts as plotly JSON, widgets with their options, expanders,
-popovers, columns, horizontal rows), its sidebar, and the app's navigation. `floor_app.py`
+popovers, tabs, columns, horizontal rows), its sidebar, and the app's navigation. `floor_app.py`
 replays the snapshot with the same public Streamlit calls, from figures and frames loaded when
 the floor app starts: the snapshot of the country its country filter holds, the unfiltered
 one when it is empty. So a filter change there redraws exactly the charts and tables the
@@ -184,6 +184,10 @@ def _node(node) -> dict:
         return {"kind": kind, "label": proto.label, "key": key, "children": children}
     if kind == "popover":
         return {"kind": kind, "label": proto.popover.label, "children": children}
+    if kind == "tab_container":  # lazy tabs (they track state) hold only the open tab's content
+        return {"kind": "tabs", "lazy": bool(proto.tab_container.id), "children": children}
+    if kind == "tab":
+        return {"kind": kind, "label": proto.label, "children": children}
     if kind == "flex_container":
         if children and all(c["kind"] == "column" for c in children):
             return {"kind": "columns", "children": children}

@@ -1,7 +1,7 @@
 """The same-shape floor app: every page of the dashboard replayed from a snapshot.
 
 Same navigation, same sidebar widgets, and per page the same elements in the same layout —
-charts, tables, texts, widgets, expanders, columns — whose figures and frames were built once
+charts, tables, texts, widgets, expanders, tabs, columns — whose figures and frames were built once
 when this app started (loaded, not computed): the page as it was with the country the filter
 holds, as it was with no filter when it is empty. A filter change here
 reruns the page and redraws it, as the dashboard does, but computes nothing: its time is what
@@ -121,6 +121,12 @@ def _render_one(node: dict, pages: dict[str, st.Page]) -> None:
     elif kind == "popover":
         with st.popover(node["label"], type="tertiary"):
             _render(node["children"], pages)
+    elif kind == "tabs":
+        labels = [tab["label"] for tab in node["children"]]
+        tabs = st.tabs(labels, on_change="rerun" if node["lazy"] else "ignore")
+        for tab, child in zip(tabs, node["children"], strict=True):
+            with tab:
+                _render(child["children"], pages)
     elif kind == "columns":
         columns = st.columns([c["weight"] or 1 for c in node["children"]])
         for column, child in zip(columns, node["children"], strict=True):

@@ -21,9 +21,8 @@ from dashboard.datasets.citations import (
 from dashboard.datasets.loader import LoadedPackage
 from dashboard.export.model import ViewItem
 from dashboard.export.tables import to_csv_bytes, to_xlsx_bytes
-from dashboard.ui.present import presenting
 from dashboard.ui.text import plain
-from dashboard.ui.view import record
+from dashboard.ui.view import drawn, record
 
 # Plotly fetches its world outline from a CDN unless told otherwise; the app serves it itself
 # from dashboard/static/ (server.enableStaticServing).
@@ -145,11 +144,12 @@ def show_table(
     """A table with its source line and downloads of exactly what it shows.
 
     The table also becomes a sheet of the view's workbook export (named `title` or
-    `file_stem`). In presentation mode tables are not shown: slides are charts.
+    `file_stem`). In presentation mode tables are not shown (slides are charts), nor in a tab
+    that is not open (`view.out_of_sight`).
     """
     ids = list(source_ids)
     record(ViewItem(title or file_stem, frame, source_line(package, ids, as_of), None, ids))
-    if presenting():
+    if not drawn():
         return
     _table_with_downloads(
         frame,
@@ -186,7 +186,7 @@ def show_chart(
     shown_title = html.unescape(fig.layout.title.text or "")
     title = shown_title or file_stem.replace("_", " ").capitalize()
     record(ViewItem(title, data, line, fig, ids))
-    if presenting():
+    if not drawn():
         return
     if shown_title:
         st.markdown("#### " + plain(shown_title))

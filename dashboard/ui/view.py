@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import ParamSpec
@@ -15,6 +17,10 @@ from dashboard.ui.present import presenting
 from dashboard.ui.state import VIEW_PARTS_STATE, VIEW_STATE
 
 P = ParamSpec("P")
+
+# True while the page runs code for a tab that is not open. A context variable, so each
+# session's script thread has its own.
+_OUT_OF_SIGHT: ContextVar[bool] = ContextVar("out_of_sight", default=False)
 
 
 def current_view() -> View | None:
@@ -30,6 +36,23 @@ class PageParts:
     recorded: dict[str, list[int]] = field(default_factory=dict)  # item ids by part name
     running: str | None = None
     position: int = 0  # where the running part's next item goes in the view
+
+
+def drawn() -> bool:
+    """Whether charts and tables shown now are drawn on the page; when not (presentation mode,
+    a tab that is not open) they are only recorded for the view's exports and slides."""
+    return not presenting() and not _OUT_OF_SIGHT.get()
+
+
+@contextmanager
+def out_of_sight() -> Iterator[None]:
+    """Run the code of a tab that is not open: its charts and tables are recorded, so the
+    view's workbook and deck stay whole, but nothing is drawn or sent to the browser."""
+    token = _OUT_OF_SIGHT.set(True)
+    try:
+        yield
+    finally:
+        _OUT_OF_SIGHT.reset(token)
 
 
 def record(item: ViewItem) -> None:

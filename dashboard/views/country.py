@@ -5,6 +5,9 @@ The tables and charts built from it are kept per package (`charts.country_page`)
 partner's are built in the background once the data is served: picking a partner only redraws.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import pandas as pd
 import streamlit as st
 
@@ -23,10 +26,11 @@ from dashboard.ui.page import COUNTRY_PAGE_TABLES, as_of_for, page_setup
 from dashboard.ui.present import presenting
 from dashboard.ui.sidebar import set_filter
 from dashboard.ui.text import plain
-from dashboard.ui.view import page_part
+from dashboard.ui.view import drawn, out_of_sight, page_part
 
 DEFAULT_ISO3 = "ROU"
 PICKER_KEY = "country_profile_pick"
+DETAILS_TAB_KEY = "country_details_tab"
 ctx = page_setup(
     "Country profile",
     needs=COUNTRY_PAGE_TABLES,
@@ -175,44 +179,37 @@ else:
         as_of=as_of_for(package, "indicators", "indicator_catalogue"),
     )
 
-companies_col, hubs_col = st.columns(2)
-with companies_col:
-    st.subheader("Companies")
-    if profile.is_empty("companies"):
-        st.info(f"No companies recorded for {plain(name)}.")
-    else:
-        show_table(
-            tables["companies"],
-            key="country_companies",
-            file_stem=f"{iso3.lower()}-companies",
-            package=package,
-            source_ids=profile.companies["source_id"].dropna(),
-            as_of=as_of_for(package, "companies"),
-        )
-with hubs_col:
-    st.subheader("Tech hubs")
-    if profile.is_empty("hubs"):
-        st.info(f"No tech hubs recorded for {plain(name)}.")
-    else:
-        hubs = tables["hubs"]
-        hub_ids = list(hubs["source_id"].dropna()) + list(hubs["coord_source_id"].dropna())
-        st.caption("Hubs: " + ", ".join(plain(city) for city in hubs["city"]))
-        show_chart(
-            country_page_hubs_map(package, *page_key),
-            hubs[["city", "kind", "lat", "lon", "source"]].rename(
-                columns={"city": "City", "kind": "Kind", "source": "Source"}
-            ),
-            key="country_hubs_map",
-            file_stem=f"{iso3.lower()}-tech-hubs",
-            package=package,
-            source_ids=hub_ids,
-            as_of=as_of_for(package, "tech_hubs"),
-        )
 
-st.subheader("Areas of expertise")
-if profile.is_empty("expertise"):
-    st.info(f"No areas of expertise recorded for {plain(name)}, and none discussed at meetings.")
-else:
+def show_companies() -> None:
+    show_table(
+        tables["companies"],
+        key="country_companies",
+        file_stem=f"{iso3.lower()}-companies",
+        package=package,
+        source_ids=profile.companies["source_id"].dropna(),
+        as_of=as_of_for(package, "companies"),
+    )
+
+
+def show_hubs() -> None:
+    hubs = tables["hubs"]
+    hub_ids = list(hubs["source_id"].dropna()) + list(hubs["coord_source_id"].dropna())
+    if drawn():
+        st.caption("Hubs: " + ", ".join(plain(city) for city in hubs["city"]))
+    show_chart(
+        country_page_hubs_map(package, *page_key),
+        hubs[["city", "kind", "lat", "lon", "source"]].rename(
+            columns={"city": "City", "kind": "Kind", "source": "Source"}
+        ),
+        key="country_hubs_map",
+        file_stem=f"{iso3.lower()}-tech-hubs",
+        package=package,
+        source_ids=hub_ids,
+        as_of=as_of_for(package, "tech_hubs"),
+    )
+
+
+def show_expertise() -> None:
     show_table(
         tables["expertise"],
         key="country_expertise",
@@ -222,10 +219,8 @@ else:
         as_of=as_of_for(package, "country_areas", "meeting_areas"),
     )
 
-st.subheader("EU programme access")
-if profile.is_empty("programme_access"):
-    st.info(f"No EU programmes recorded for {plain(name)}.")
-else:
+
+def show_programme_access() -> None:
     show_table(
         tables["programme_access"],
         key="country_programmes",
@@ -235,33 +230,115 @@ else:
         as_of=as_of_for(package, "programmes", "countries"),
     )
 
-meetings_col, followups_col = st.columns(2)
-with meetings_col:
-    st.subheader("Meetings")
-    if profile.is_empty("meetings"):
-        st.info(f"No meetings recorded with {plain(name)}.")
-    else:
-        show_table(
-            tables["meetings"],
-            key="country_meetings",
-            file_stem=f"{iso3.lower()}-meetings",
-            package=package,
-            source_ids=profile.meetings["source_id"].dropna(),
-            as_of=as_of_for(package, "meetings"),
-        )
-with followups_col:
-    st.subheader("Open follow-ups")
-    if profile.is_empty("open_followups"):
-        st.info(f"No open follow-ups recorded for {plain(name)}.")
-    else:
-        show_table(
-            tables["open_followups"],
-            key="country_followups",
-            file_stem=f"{iso3.lower()}-open-followups",
-            package=package,
-            source_ids=profile.open_followups["source_id"].dropna(),
-            as_of=as_of_for(package, "followups"),
-        )
+
+def show_meetings() -> None:
+    show_table(
+        tables["meetings"],
+        key="country_meetings",
+        file_stem=f"{iso3.lower()}-meetings",
+        package=package,
+        source_ids=profile.meetings["source_id"].dropna(),
+        as_of=as_of_for(package, "meetings"),
+    )
+
+
+def show_open_followups() -> None:
+    show_table(
+        tables["open_followups"],
+        key="country_followups",
+        file_stem=f"{iso3.lower()}-open-followups",
+        package=package,
+        source_ids=profile.open_followups["source_id"].dropna(),
+        as_of=as_of_for(package, "followups"),
+    )
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    part: str  # the profile's part (`CountryProfile.is_empty`)
+    nothing_recorded: str  # markdown shown instead when the part is empty
+    show: Callable[[], None]
+
+
+# The profile's lower sections, by tab; sections of a side-by-side tab share a row.
+DETAIL_TABS: dict[str, tuple[bool, list[Section]]] = {
+    "Meetings and follow-ups": (
+        True,
+        [
+            Section(
+                "Meetings", "meetings", f"No meetings recorded with {plain(name)}.", show_meetings
+            ),
+            Section(
+                "Open follow-ups",
+                "open_followups",
+                f"No open follow-ups recorded for {plain(name)}.",
+                show_open_followups,
+            ),
+        ],
+    ),
+    "Companies and hubs": (
+        True,
+        [
+            Section(
+                "Companies",
+                "companies",
+                f"No companies recorded for {plain(name)}.",
+                show_companies,
+            ),
+            Section("Tech hubs", "hubs", f"No tech hubs recorded for {plain(name)}.", show_hubs),
+        ],
+    ),
+    "Expertise and EU programmes": (
+        False,
+        [
+            Section(
+                "Areas of expertise",
+                "expertise",
+                f"No areas of expertise recorded for {plain(name)}, "
+                "and none discussed at meetings.",
+                show_expertise,
+            ),
+            Section(
+                "EU programme access",
+                "programme_access",
+                f"No EU programmes recorded for {plain(name)}.",
+                show_programme_access,
+            ),
+        ],
+    ),
+}
+
+
+@page_part("country_details")
+def details() -> None:
+    """The lower sections in tabs that build on open: a change of country redraws one tab's
+    tables, not all six. Tabs not open still record their tables and map, so the view's
+    workbook and deck hold the whole profile; a presentation builds every tab."""
+    tabs = st.tabs(
+        list(DETAIL_TABS),
+        key=DETAILS_TAB_KEY,
+        on_change="ignore" if presenting() else "rerun",
+    )
+    for tab, (side_by_side, sections) in zip(tabs, DETAIL_TABS.values(), strict=True):
+        if tab.open is False:
+            with out_of_sight():
+                for section in sections:
+                    if not profile.is_empty(section.part):
+                        section.show()
+            continue
+        with tab:
+            places = st.columns(len(sections)) if side_by_side else [st.container()] * len(sections)
+            for place, section in zip(places, sections, strict=True):
+                with place:
+                    st.subheader(section.heading)
+                    if profile.is_empty(section.part):
+                        st.info(section.nothing_recorded)
+                    else:
+                        section.show()
+
+
+details()
 
 this_country_only = to_query(filters.with_countries([iso3]))
 link_timeline, link_followups = st.columns(2)
