@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard.presentation import run
 from dashboard.ui.account import account_settings, account_sidebar, sign_in_gate
 from dashboard.ui.nav import sidebar_menu
-from dashboard.ui.page import build_ahead
+from dashboard.ui.page import build_ahead, one_package_per_run
 from dashboard.ui.present import presenting
 from dashboard.ui.sidebar import filter_sidebar
 from dashboard.ui.style import readable_style
@@ -68,6 +68,7 @@ page = st.navigation(PAGES, position="hidden")
 if not presenting():
     sidebar_menu(PAGES)
 account_sidebar(settings)
-filter_sidebar(page.url_path)
-run(page)
-build_ahead()
+with one_package_per_run():
+    filter_sidebar(page.url_path)
+    run(page)
+    build_ahead()

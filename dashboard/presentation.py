@@ -15,9 +15,9 @@ import streamlit as st
 from dashboard.charts.country_page import PAGE_RUNS
 from dashboard.charts.theme import for_screen
 from dashboard.datasets.citations import sources_table
-from dashboard.datasets.store import get_package
 from dashboard.export.model import View
 from dashboard.ui.display import PLOTLY_CONFIG
+from dashboard.ui.page import package_for_this_run
 from dashboard.ui.present import presenting, set_presenting
 from dashboard.ui.state import SLIDE_STATE
 from dashboard.ui.text import plain
@@ -116,7 +116,7 @@ def view_tools() -> None:
         if view is None or not view.items:
             return
         ids = [sid for item in view.items for sid in item.source_ids]
-        sources = sources_table(get_package(), ids)
+        package = package_for_this_run()
         stem = view.title.lower().replace(" ", "-")
         st.download_button(
             "Download view as slides (PPTX)",
@@ -131,7 +131,7 @@ def view_tools() -> None:
         )
         st.download_button(
             "Download view as workbook (XLSX)",
-            data=lambda: _workbook_bytes(view, sources),
+            data=lambda: _workbook_bytes(view, sources_table(package, ids)),
             file_name=f"{stem}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key="view_xlsx",

@@ -38,6 +38,7 @@ def test_country_profile_follows_the_period_and_the_country_back_and_forth() -> 
     _set(at, "to", None)
     assert len(_table(at, "Pakistan lead")) == len(meetings_all)
 
+    at.session_state["country_details_tab"] = "Companies and hubs"  # stays open from here
     _set(at, "country", ["KOR"])
     assert at.header[0].value == "South Korea"
     assert "No companies recorded for South Korea." in page_text(at)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.records import Identity, RecordsStore, Role
+from dashboard.ui.state import RUN_PACKAGE_STATE
 from tests.conftest import DATA_DIR
 from tests.helpers import page_text, run_app
 
@@ -45,6 +46,8 @@ def test_saved_followup_status_shows_at_the_next_rerun(store: RecordsStore) -> N
     table = followups_table(at)
     mou = table[table["Action"].str.startswith("Memorandum of Understanding between the Ministry")]
     assert mou["Status"].tolist() == ["Agreed"]
+    # Between runs the session holds no package: an idle session keeps no old one in memory.
+    assert RUN_PACKAGE_STATE not in at.session_state
 
 
 def test_withdrawn_meeting_and_its_followups_leave_the_pages(store: RecordsStore) -> None:

@@ -109,7 +109,10 @@ def country_page_tables(
             "Source": companies["source_id"].map(source_names),
         }
     )
-    tables["hubs"] = _with_source(profile.hubs, source_names)
+    hubs = tables["hubs"] = _with_source(profile.hubs, source_names)
+    tables["hubs_data"] = hubs[["city", "kind", "lat", "lon", "source"]].rename(
+        columns={"city": "City", "kind": "Kind", "source": "Source"}
+    )
     expertise = profile.expertise
     tables["expertise"] = pd.DataFrame(
         {

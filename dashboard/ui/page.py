@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,11 +18,36 @@ from dashboard.datasets.loader import LoadedPackage
 from dashboard.datasets.store import get_package
 from dashboard.export.model import View
 from dashboard.ui.options import filter_options
-from dashboard.ui.state import FILTERS_STATE, URL_NOTICES_STATE, VIEW_PARTS_STATE, VIEW_STATE
+from dashboard.ui.state import (
+    FILTERS_STATE,
+    RUN_PACKAGE_STATE,
+    URL_NOTICES_STATE,
+    VIEW_PARTS_STATE,
+    VIEW_STATE,
+)
 from dashboard.ui.text import plain
 from dashboard.ui.view import PageParts
 
 SOURCES_PAGE = "views/sources.py"
+
+
+@contextmanager
+def one_package_per_run() -> Iterator[None]:
+    """The entrypoint's run: the package is read once, and the sidebar, the page and its
+    exports all show that one (the same records, even if one is saved meanwhile), with one
+    revision query instead of one per caller. Let go at the end of the run, so an idle session
+    does not hold an old package."""
+    st.session_state[RUN_PACKAGE_STATE] = get_package()
+    try:
+        yield
+    finally:
+        st.session_state.pop(RUN_PACKAGE_STATE, None)
+
+
+def package_for_this_run() -> LoadedPackage:
+    """The package this run shows (`one_package_per_run`); read afresh outside such a run."""
+    package = st.session_state.get(RUN_PACKAGE_STATE)
+    return package if package is not None else get_package()
 
 
 @dataclass(frozen=True)
@@ -81,7 +107,7 @@ def page_setup(title: str, needs: Iterable[str] = (), caption: str | None = None
     Stops the page with a clear message when a table it needs could not be loaded; the
     sidebar and the other pages keep working.
     """
-    package = get_package()
+    package = package_for_this_run()
     if package.spec is None:
         st.title(title)
         problem = package.problems[0]
@@ -120,7 +146,7 @@ COUNTRY_PAGE_TABLES = ("countries", "indicators", "indicator_catalogue", "meetin
 def build_ahead() -> None:
     """After a page has been drawn: build every partner's country profile in the background,
     once per package and day, so picking a partner later is a lookup, not a computation."""
-    package = get_package()
+    package = package_for_this_run()
     if package.spec is None or not all(package.has(name) for name in COUNTRY_PAGE_TABLES):
         return
     try:

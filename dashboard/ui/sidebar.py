@@ -9,8 +9,8 @@ import streamlit as st
 
 from dashboard.datasets.filters import Filters
 from dashboard.datasets.loader import LoadedPackage
-from dashboard.datasets.store import get_package
 from dashboard.ui.options import filter_options
+from dashboard.ui.page import package_for_this_run
 from dashboard.ui.state import FILTERS_STATE, WIDGET_KEYS
 from dashboard.ui.url import restore_from_url, write_url
 
@@ -23,7 +23,7 @@ def set_filter(name: str, values: Sequence[str] | date | None) -> None:
 def filter_sidebar(page_id: str) -> None:
     """The filter widgets, read from and written to the URL. Called by the entrypoint only:
     widgets rendered there keep their state when the user switches pages."""
-    package = get_package()
+    package = package_for_this_run()
     if package.spec is None:
         st.session_state[FILTERS_STATE] = Filters()
         return

@@ -13,3 +13,4 @@ VIEW_PARTS_STATE = "_view_parts"  # PageParts: what each part of the page record
 PRESENT_STATE = "_present"
 SLIDE_STATE = "_slide"  # the slide shown in presentation mode
 URL_NOTICES_STATE = "_url_notices"  # notices about URL values that were dropped
+RUN_PACKAGE_STATE = "_run_package"  # the package this run shows (ui.page.package_for_this_run)

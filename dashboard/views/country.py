@@ -198,9 +198,7 @@ def show_hubs() -> None:
         st.caption("Hubs: " + ", ".join(plain(city) for city in hubs["city"]))
     show_chart(
         country_page_hubs_map(package, *page_key),
-        hubs[["city", "kind", "lat", "lon", "source"]].rename(
-            columns={"city": "City", "kind": "Kind", "source": "Source"}
-        ),
+        tables["hubs_data"],
         key="country_hubs_map",
         file_stem=f"{iso3.lower()}-tech-hubs",
         package=package,
