@@ -29,6 +29,11 @@ def _all_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write figures")
     parser.add_argument("--cold-repeat", type=int, help=f"default {defaults.cold_repeat}")
     parser.add_argument("--changes", type=int, help=f"filter changes per page ({defaults.changes})")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        help=f"interleaved rounds the changes are spread over ({defaults.rounds})",
+    )
     parser.add_argument("--reruns", type=int, help=f"AppTest reruns per page ({defaults.reruns})")
     parser.add_argument("--sessions", type=int, help=f"concurrent sessions ({defaults.sessions})")
     parser.add_argument("--scale", type=float, help="synthetic size, 1.0 = about 100× today")
@@ -64,6 +69,7 @@ def _settings(args: argparse.Namespace):
     explicit = {
         "cold_repeat": args.cold_repeat,
         "changes": args.changes,
+        "rounds": args.rounds,
         "reruns": args.reruns,
         "sessions": args.sessions,
         "scale": args.scale,

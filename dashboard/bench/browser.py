@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -275,7 +274,7 @@ def open_page(page, path: str, timeout_ms: float) -> None:
 
 @dataclass
 class SessionFigures:
-    interaction_ms: dict[str, dict[str, float]] = field(default_factory=dict)
+    interaction_ms: dict[str, list[float]] = field(default_factory=dict)  # each change, by page
     charts: dict[str, int] = field(default_factory=dict)
     rss_idle_mb: float = 0.0
     rss_1_mb: float = 0.0
@@ -288,15 +287,6 @@ class SessionFigures:
         if self.sessions < 2:
             return None
         return (self.rss_n_mb - self.rss_1_mb) / (self.sessions - 1)
-
-
-def _summary(times: list[float]) -> dict[str, float]:
-    return {
-        "median": statistics.median(times),
-        "min": min(times),
-        "max": max(times),
-        "n": len(times),
-    }
 
 
 def interaction_and_memory(
@@ -334,7 +324,7 @@ def interaction_and_memory(
                     figures.notes.append(f"{target.name} {path}: failed: {exc.message[:300]}")
                     page.keyboard.press("Escape")
                     continue
-                figures.interaction_ms[path] = _summary(times)
+                figures.interaction_ms[path] = times
                 figures.notes += [f"{target.name} {path}: {o}" for o in odd]
             exceptions = page.locator("[data-testid=stException]").count()
             if exceptions:
