@@ -210,3 +210,25 @@ def test_every_partners_profile_is_built_before_anyone_picks_it() -> None:
     assert not at.exception
     assert [h.value for h in at.header] == ["China"]
     assert built_profiles() == before
+
+
+def test_building_ahead_waits_while_a_page_runs() -> None:
+    """The background building of partner pages does not take the processor from a page run
+    in progress: it goes on only once the run has ended (and a short quiet time passed)."""
+    import threading
+
+    from dashboard.charts.country_page import _PageRuns
+
+    runs = _PageRuns()
+    went_on = threading.Event()
+
+    def builder() -> None:
+        runs.wait_until_quiet(settle_s=0.05, timeout_s=60)
+        went_on.set()
+
+    with runs.running():
+        thread = threading.Thread(target=builder)
+        thread.start()
+        assert not went_on.wait(0.5)
+    thread.join(60)
+    assert went_on.is_set()

@@ -3,12 +3,13 @@
 A page is snapshotted under AppTest, once with no filter and once for each country the
 benchmark types into the country filter, alone in it: its elements in order (texts, metrics,
 notices, tables as Arrow bytes, charts as plotly JSON, widgets with their options, expanders,
-popovers, tabs, columns, horizontal rows), its sidebar, and the app's navigation. `floor_app.py`
-replays the snapshot with the same public Streamlit calls, from figures and frames loaded when
-the floor app starts: the snapshot of the country its country filter holds, the unfiltered
-one when it is empty. So a filter change there redraws exactly the charts and tables the
-dashboard redraws for it (a page whose default already shows the first country redraws
-nothing for it, there as here), but costs only Streamlit's own work for that shape of page.
+popovers, tabs, columns, horizontal rows; with their tooltips and the tables' column
+settings), its sidebar, and the app's navigation. `floor_app.py` replays the snapshot with
+the same public Streamlit calls, from figures and frames loaded when the floor app starts:
+the snapshot of the country its country filter holds, the unfiltered one when it is empty.
+So a filter change there redraws exactly the charts and tables the dashboard redraws for it
+(a page whose default already shows the first country redraws nothing for it, there as
+here), but costs only Streamlit's own work for that shape of page.
 The dashboard's time over the floor's is what our code costs.
 
 Element kinds the replay does not know are left out and listed (`skipped_kinds`).
@@ -146,11 +147,22 @@ def _node(node) -> dict:
     if kind in ALERT_KINDS:
         return {"kind": kind, "body": proto.body, "icon": proto.icon or None}
     if kind == "metric":
-        return {"kind": kind, "label": proto.label, "body": proto.body, "delta": proto.delta}
+        return {
+            "kind": kind,
+            "label": proto.label,
+            "body": proto.body,
+            "delta": proto.delta,
+            "help": proto.help or None,
+        }
     if kind == "divider":
         return {"kind": kind}
-    if kind == "dataframe":
-        return {"kind": kind, "arrow": bytes(proto.arrow_data.data), "key": key}
+    if kind == "dataframe":  # with its column settings (e.g. a pinned first column)
+        return {
+            "kind": kind,
+            "arrow": bytes(proto.arrow_data.data),
+            "columns": proto.columns,
+            "key": key,
+        }
     if kind == "plotly_chart":
         return {
             "kind": kind,
@@ -166,20 +178,35 @@ def _node(node) -> dict:
             "options": list(proto.options),
             "default": list(proto.default) if kind == "multiselect" else proto.default,
             "placeholder": proto.placeholder,
+            "help": proto.help or None,
             "key": key,
         }
     if kind == "date_input":
-        return {"kind": kind, "label": proto.label, "key": key, "format": proto.format}
+        return {
+            "kind": kind,
+            "label": proto.label,
+            "key": key,
+            "format": proto.format,
+            "help": proto.help or None,
+        }
     if kind in {"button", "download_button"}:
         return {
             "kind": kind,
             "label": proto.label,
             "type": proto.type or "secondary",
             "icon": proto.icon or None,
+            "help": proto.help or None,
+            "disabled": proto.disabled,
             "key": key,
         }
     if kind == "page_link":
-        return {"kind": kind, "label": proto.label, "page": proto.page, "icon": proto.icon}
+        return {
+            "kind": kind,
+            "label": proto.label,
+            "page": proto.page,
+            "icon": proto.icon,
+            "help": proto.help or None,
+        }
     if kind == "expander":
         return {"kind": kind, "label": proto.label, "key": key, "children": children}
     if kind == "popover":

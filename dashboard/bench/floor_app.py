@@ -34,6 +34,8 @@ def _prepared(nodes: list[dict]) -> list[dict]:
             node["plotly_config"] = json.loads(node["config"]) if node["config"] else {}
         elif node["kind"] == "dataframe":
             node["frame"] = pa.ipc.open_stream(node["arrow"]).read_all().to_pandas()
+            columns = json.loads(node["columns"]) if node["columns"] else {}
+            node["column_config"] = {k: v for k, v in columns.items() if k != "_index"}
         _prepared(node.get("children", []))
     return nodes
 
@@ -67,11 +69,11 @@ def _render_one(node: dict, pages: dict[str, st.Page]) -> None:
     elif kind in {"success", "info", "warning", "error"}:
         getattr(st, kind)(node["body"], icon=node["icon"])
     elif kind == "metric":
-        st.metric(node["label"], node["body"], node["delta"] or None)
+        st.metric(node["label"], node["body"], node["delta"] or None, help=node["help"])
     elif kind == "divider":
         st.divider()
     elif kind == "dataframe":
-        st.dataframe(node["frame"], hide_index=True, key=key)
+        st.dataframe(node["frame"], hide_index=True, column_config=node["column_config"], key=key)
     elif kind == "plotly_chart":
         st.plotly_chart(
             node["figure"],
@@ -81,7 +83,9 @@ def _render_one(node: dict, pages: dict[str, st.Page]) -> None:
             on_select="rerun" if node["selectable"] else "ignore",
         )
     elif kind == "selectbox":
-        st.selectbox(node["label"], node["options"], index=node["default"], key=key)
+        st.selectbox(
+            node["label"], node["options"], index=node["default"], key=key, help=node["help"]
+        )
     elif kind == "multiselect":
         options = node["options"]
         st.multiselect(
@@ -90,6 +94,7 @@ def _render_one(node: dict, pages: dict[str, st.Page]) -> None:
             default=[options[i] for i in node["default"]],
             key=key,
             placeholder=node["placeholder"] or None,
+            help=node["help"],
         )
     elif kind == "date_input":
         st.date_input(
@@ -99,9 +104,17 @@ def _render_one(node: dict, pages: dict[str, st.Page]) -> None:
             min_value=date(1960, 1, 1),
             max_value=date(2100, 12, 31),
             format=node["format"] or "YYYY/MM/DD",
+            help=node["help"],
         )
     elif kind == "button":
-        st.button(node["label"], key=key, type=node["type"], icon=node["icon"])
+        st.button(
+            node["label"],
+            key=key,
+            type=node["type"],
+            icon=node["icon"],
+            help=node["help"],
+            disabled=node["disabled"],
+        )
     elif kind == "download_button":
         st.download_button(
             node["label"],
@@ -110,11 +123,13 @@ def _render_one(node: dict, pages: dict[str, st.Page]) -> None:
             type=node["type"],
             icon=node["icon"],
             on_click="ignore",
+            help=node["help"],
+            disabled=node["disabled"],
         )
     elif kind == "page_link":
         target = pages.get(node["page"])
         if target is not None:
-            st.page_link(target, label=node["label"], icon=node["icon"] or None)
+            st.page_link(target, label=node["label"], icon=node["icon"] or None, help=node["help"])
     elif kind == "expander":
         with st.expander(node["label"], key=key, on_change="rerun" if key else "ignore"):
             _render(node["children"], pages)

@@ -3,14 +3,15 @@
 Picking a country is the page's main interaction, and a profile seen for the first time costs
 a few hundred milliseconds of pandas and plotly work. So the pieces are kept per package
 (`per_package`), and `warm_partner_pages` builds them in a background thread for every partner
-country once a package is served, each one when no page run is in progress (`PAGE_RUNS`): by
-the time someone picks a partner, its page is a lookup.
+country once a package is served, each one when no page has run for a moment (`PAGE_RUNS`):
+by the time someone picks a partner, its page is a lookup.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -221,12 +222,14 @@ def partner_countries(package: LoadedPackage) -> list[str]:
 
 
 class _PageRuns:
-    """How many page runs are in progress in this process: the background building waits for
-    none before each partner, so it takes the processor (and Python's lock) only while no one
-    waits for a page."""
+    """Page runs in this process: the background building waits, before each partner, until
+    none has been in progress for a moment, so it takes the processor (and Python's lock) only
+    while no one waits for a page, nor for what a page just sent (the browser then fetches
+    plotly's script and the map's outline from this server, and draws)."""
 
     def __init__(self) -> None:
         self._count = 0
+        self._last_end = 0.0  # time.monotonic() when the last page run ended
         self._changed = threading.Condition()
 
     @contextmanager
@@ -238,14 +241,25 @@ class _PageRuns:
         finally:
             with self._changed:
                 self._count -= 1
+                self._last_end = time.monotonic()
                 self._changed.notify_all()
 
-    def wait_until_none(self, timeout_s: float) -> None:
+    def wait_until_quiet(self, settle_s: float, timeout_s: float) -> None:
+        """Until no page run has been in progress for `settle_s`, or `timeout_s` has passed."""
+        deadline = time.monotonic() + timeout_s
         with self._changed:
-            self._changed.wait_for(lambda: self._count == 0, timeout=timeout_s)
+            while (now := time.monotonic()) < deadline:
+                if self._count:
+                    self._changed.wait(deadline - now)
+                    continue
+                quiet_for = now - self._last_end
+                if quiet_for >= settle_s:
+                    return
+                self._changed.wait(min(settle_s - quiet_for, deadline - now))
 
 
 PAGE_RUNS = _PageRuns()
+SETTLE_S = 2.0  # quiet time after a page run before the next partner is built
 QUIET_WAIT_S = 30  # at most this long per partner: a busy server still gets them built
 
 
@@ -258,7 +272,7 @@ def warm_partner_pages(package: LoadedPackage, today: date) -> None:
 def _warming_thread(package: LoadedPackage, today: date) -> threading.Thread:
     def build_all() -> None:
         for iso3 in partner_countries(package):
-            PAGE_RUNS.wait_until_none(QUIET_WAIT_S)
+            PAGE_RUNS.wait_until_quiet(SETTLE_S, QUIET_WAIT_S)
             try:
                 build_country_page(package, iso3, today)
             except Exception:  # the page itself then shows what is wrong, when it is opened
