@@ -14,6 +14,7 @@ import pytest
 
 from dashboard.bench.synthetic import generate
 from dashboard.datasets.matrix import MAX_MATRIX_AREAS
+from dashboard.ui.display import MAX_SOURCES_LISTED
 from tests.helpers import page_text, run_app
 
 SCALE = 0.15
@@ -73,3 +74,14 @@ def test_followups_send_the_most_urgent_rows_and_offer_all_in_the_download(at_sc
     table = next(d.value for d in at.dataframe if "Flag" in d.value.columns)
     assert len(table) == 500
     assert f"500 most urgent of {at_scale['followups']:,} actions" in page_text(at)
+
+
+def test_a_chart_citing_many_sources_lists_the_first_and_counts_the_rest(at_scale) -> None:
+    at = run_app("views/followups.py")
+    assert not at.exception
+    lists = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert lists
+    for listed in lists:
+        entries = [line for line in listed.splitlines() if line.startswith("- ")]
+        assert len(entries) == MAX_SOURCES_LISTED
+        assert "more: the XLSX download lists every one." in listed.splitlines()[-1]

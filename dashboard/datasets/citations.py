@@ -11,13 +11,21 @@ from dashboard.datasets.loader import LoadedPackage, per_package
 SOURCE_COLUMNS = ["source_id", "publisher", "title", "url", "published", "accessed", "licence"]
 
 
-def _distinct_ids(source_ids: Iterable[object]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(s for s in source_ids if isinstance(s, str) and s))
+class SourceIds(tuple):
+    """Source ids already made distinct (`distinct_source_ids`): a page that cites thousands
+    of rows passes them to several lines and lists in one run, and they are scanned once."""
+
+
+def distinct_source_ids(source_ids: Iterable[object]) -> SourceIds:
+    """The non-empty ids of `source_ids`, each once, in order."""
+    if isinstance(source_ids, SourceIds):
+        return source_ids
+    return SourceIds(dict.fromkeys(s for s in source_ids if isinstance(s, str) and s))
 
 
 def sources_table(package: LoadedPackage, source_ids: Iterable[object]) -> pd.DataFrame:
     """The sources rows for `source_ids` (unknown ids are skipped), in a stable order."""
-    return _sources_table(package, _distinct_ids(source_ids))
+    return _sources_table(package, distinct_source_ids(source_ids))
 
 
 @per_package
@@ -39,7 +47,7 @@ def source_line(
     package: LoadedPackage, source_ids: Iterable[object], as_of: str | None = None, limit: int = 3
 ) -> str:
     """A one-line citation, e.g. "Source: World Bank, WDI (2026-07-13). Data as of 2026-07-13"."""
-    return _source_line(package, _distinct_ids(source_ids), as_of, limit)
+    return _source_line(package, distinct_source_ids(source_ids), as_of, limit)
 
 
 @per_package
@@ -85,7 +93,7 @@ def short_source_line(package: LoadedPackage, source_ids: Iterable[object], as_o
     Names the first publisher (without its parenthesised detail) and counts the other
     sources; the full list goes beside it (`sources_table`) and into downloads and exports.
     """
-    return _short_source_line(package, _distinct_ids(source_ids), as_of)
+    return _short_source_line(package, distinct_source_ids(source_ids), as_of)
 
 
 @per_package
@@ -102,7 +110,7 @@ def _short_source_line(package: LoadedPackage, ids: tuple[str, ...], as_of: str)
 
 def source_entries(package: LoadedPackage, source_ids: Iterable[object]) -> list[str]:
     """Every source in full, one entry each: publisher, title, date, licence and address."""
-    return list(_source_entries(package, _distinct_ids(source_ids)))
+    return list(_source_entries(package, distinct_source_ids(source_ids)))
 
 
 @per_package

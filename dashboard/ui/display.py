@@ -13,6 +13,7 @@ import streamlit as st
 
 from dashboard.charts.theme import for_screen
 from dashboard.datasets.citations import (
+    distinct_source_ids,
     short_source_line,
     source_entries,
     source_line,
@@ -36,6 +37,7 @@ PLOTLY_CONFIG = {
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
 MAX_TABLE_ROWS = 1000  # rows sent to the browser per table; downloads carry every row
+MAX_SOURCES_LISTED = 40  # sources listed under "All sources"; the XLSX download has them all
 
 
 TableOrBuilder = pd.DataFrame | Callable[[], pd.DataFrame]
@@ -69,7 +71,7 @@ def download_buttons(
     `frame` may be a function that builds the table, so a large one costs nothing per rerun;
     the workbook's sources sheet is looked up on the click too.
     """
-    ids = list(source_ids)
+    ids = distinct_source_ids(source_ids)
     line = source_line(package, ids, as_of, limit=20)
     row = st.container(horizontal=True)
     row.download_button(
@@ -147,8 +149,8 @@ def show_table(
     `file_stem`). In presentation mode tables are not shown (slides are charts), nor in a tab
     that is not open (`view.out_of_sight`).
     """
-    ids = list(source_ids)
-    record(ViewItem(title or file_stem, frame, source_line(package, ids, as_of), None, ids))
+    ids = distinct_source_ids(source_ids)
+    record(ViewItem(title or file_stem, frame, source_line(package, ids, as_of), None, list(ids)))
     if not drawn():
         return
     _table_with_downloads(
@@ -179,13 +181,13 @@ def show_chart(
     The chart is also recorded for the view's deck export and for presentation mode, which
     shows the recorded charts one per slide instead of the page.
     """
-    ids = list(source_ids)
+    ids = distinct_source_ids(source_ids)
     line = source_line(package, ids, as_of)
     # The figure's title is HTML-escaped for plotly (charts.safe_text); the page, the slides
     # and the exports take the text itself and escape it their own way.
     shown_title = html.unescape(fig.layout.title.text or "")
     title = shown_title or file_stem.replace("_", " ").capitalize()
-    record(ViewItem(title, data, line, fig, ids))
+    record(ViewItem(title, data, line, fig, list(ids)))
     if not drawn():
         return
     if shown_title:
@@ -231,18 +233,23 @@ def _data_behind(
 def sources_note(
     package: LoadedPackage, source_ids: Iterable[object], as_of: str, *, key: str
 ) -> None:
-    """One short source line under a chart or table, with every source one click away."""
-    ids = list(source_ids)
+    """One short source line under a chart or table, with its sources one click away (the
+    first MAX_SOURCES_LISTED; the XLSX download lists every one)."""
+    ids = distinct_source_ids(source_ids)
     row = st.container(horizontal=True, vertical_alignment="center", gap="small")
     row.caption(plain(short_source_line(package, ids, as_of)), width="content")
     with row.popover("All sources", type="tertiary", key=f"{key}_sources"):
-        st.markdown(_entries_markdown(tuple(source_entries(package, ids))))
+        entries = source_entries(package, ids)
+        st.markdown(_entries_markdown(tuple(entries[:MAX_SOURCES_LISTED]), len(entries)))
 
 
 @functools.lru_cache(maxsize=1024)
-def _entries_markdown(entries: tuple[str, ...]) -> str:
+def _entries_markdown(entries: tuple[str, ...], total: int) -> str:
     """The sources as a markdown list of plain text (escaped once per list, not per rerun)."""
-    return "\n".join(f"- {plain(entry)}" for entry in entries or ("No source is recorded.",))
+    listed = [f"- {plain(entry)}" for entry in entries or ("No source is recorded.",)]
+    if total > len(entries):
+        listed.append(f"\n…and {total - len(entries):,} more: the XLSX download lists every one.")
+    return "\n".join(listed)
 
 
 def data_toggle_key(chart_key: str) -> str:

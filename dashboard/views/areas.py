@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.charts.areas import area_matrix
-from dashboard.datasets.citations import source_line
+from dashboard.datasets.citations import distinct_source_ids, source_line
 from dashboard.datasets.filters import Filters
 from dashboard.datasets.loader import LoadedPackage, per_package
 from dashboard.datasets.matrix import (
@@ -73,7 +73,7 @@ def areas_page_data(package: LoadedPackage, filters: Filters) -> dict[str, objec
         "matrix": matrix,
         "areas_in_filters": areas_in_filters,
         "areas": areas,
-        "source_ids": matrix_source_ids(package, matrix),
+        "source_ids": distinct_source_ids(matrix_source_ids(package, matrix)),
         "figure": area_matrix(
             matrix,
             area_funding(package, areas),

@@ -180,17 +180,6 @@ else:
     )
 
 
-def show_companies() -> None:
-    show_table(
-        tables["companies"],
-        key="country_companies",
-        file_stem=f"{iso3.lower()}-companies",
-        package=package,
-        source_ids=profile.companies["source_id"].dropna(),
-        as_of=as_of_for(package, "companies"),
-    )
-
-
 def show_hubs() -> None:
     hubs = tables["hubs"]
     hub_ids = list(hubs["source_id"].dropna()) + list(hubs["coord_source_id"].dropna())
@@ -207,56 +196,30 @@ def show_hubs() -> None:
     )
 
 
-def show_expertise() -> None:
-    show_table(
-        tables["expertise"],
-        key="country_expertise",
-        file_stem=f"{iso3.lower()}-areas",
-        package=package,
-        source_ids=profile.expertise["source_id"].dropna(),
-        as_of=as_of_for(package, "country_areas", "meeting_areas"),
-    )
-
-
-def show_programme_access() -> None:
-    show_table(
-        tables["programme_access"],
-        key="country_programmes",
-        file_stem=f"{iso3.lower()}-programme-access",
-        package=package,
-        source_ids=profile.programme_access["source_id"].dropna(),
-        as_of=as_of_for(package, "programmes", "countries"),
-    )
-
-
-def show_meetings() -> None:
-    show_table(
-        tables["meetings"],
-        key="country_meetings",
-        file_stem=f"{iso3.lower()}-meetings",
-        package=package,
-        source_ids=profile.meetings["source_id"].dropna(),
-        as_of=as_of_for(package, "meetings"),
-    )
-
-
-def show_open_followups() -> None:
-    show_table(
-        tables["open_followups"],
-        key="country_followups",
-        file_stem=f"{iso3.lower()}-open-followups",
-        package=package,
-        source_ids=profile.open_followups["source_id"].dropna(),
-        as_of=as_of_for(package, "followups"),
-    )
-
-
 @dataclass(frozen=True)
 class Section:
+    """One of the profile's lower sections: a table (or `show`, for the hubs map)."""
+
     heading: str
-    part: str  # the profile's part (`CountryProfile.is_empty`)
+    part: str  # the profile's part (`CountryProfile.is_empty`), and its frame in `tables`
     nothing_recorded: str  # markdown shown instead when the part is empty
-    show: Callable[[], None]
+    key: str = ""  # the table's widget key
+    file_stem: str = ""  # the downloads' file name, after the country's code
+    as_of: tuple[str, ...] = ()  # the tables whose date the source line gives
+    show: Callable[[], None] | None = None
+
+    def draw(self) -> None:
+        if self.show is not None:
+            self.show()
+            return
+        show_table(
+            tables[self.part],
+            key=self.key,
+            file_stem=f"{iso3.lower()}-{self.file_stem}",
+            package=package,
+            source_ids=getattr(profile, self.part)["source_id"].dropna(),
+            as_of=as_of_for(package, *self.as_of),
+        )
 
 
 # The profile's lower sections, by tab; sections of a side-by-side tab share a row.
@@ -265,13 +228,20 @@ DETAIL_TABS: dict[str, tuple[bool, list[Section]]] = {
         True,
         [
             Section(
-                "Meetings", "meetings", f"No meetings recorded with {plain(name)}.", show_meetings
+                "Meetings",
+                "meetings",
+                f"No meetings recorded with {plain(name)}.",
+                "country_meetings",
+                "meetings",
+                ("meetings",),
             ),
             Section(
                 "Open follow-ups",
                 "open_followups",
                 f"No open follow-ups recorded for {plain(name)}.",
-                show_open_followups,
+                "country_followups",
+                "open-followups",
+                ("followups",),
             ),
         ],
     ),
@@ -282,9 +252,13 @@ DETAIL_TABS: dict[str, tuple[bool, list[Section]]] = {
                 "Companies",
                 "companies",
                 f"No companies recorded for {plain(name)}.",
-                show_companies,
+                "country_companies",
+                "companies",
+                ("companies",),
             ),
-            Section("Tech hubs", "hubs", f"No tech hubs recorded for {plain(name)}.", show_hubs),
+            Section(
+                "Tech hubs", "hubs", f"No tech hubs recorded for {plain(name)}.", show=show_hubs
+            ),
         ],
     ),
     "Expertise and EU programmes": (
@@ -295,13 +269,17 @@ DETAIL_TABS: dict[str, tuple[bool, list[Section]]] = {
                 "expertise",
                 f"No areas of expertise recorded for {plain(name)}, "
                 "and none discussed at meetings.",
-                show_expertise,
+                "country_expertise",
+                "areas",
+                ("country_areas", "meeting_areas"),
             ),
             Section(
                 "EU programme access",
                 "programme_access",
                 f"No EU programmes recorded for {plain(name)}.",
-                show_programme_access,
+                "country_programmes",
+                "programme-access",
+                ("programmes", "countries"),
             ),
         ],
     ),
@@ -323,7 +301,7 @@ def details() -> None:
             with out_of_sight():
                 for section in sections:
                     if not profile.is_empty(section.part):
-                        section.show()
+                        section.draw()
             continue
         with tab:
             places = st.columns(len(sections)) if side_by_side else [st.container()] * len(sections)
@@ -333,7 +311,7 @@ def details() -> None:
                     if profile.is_empty(section.part):
                         st.info(section.nothing_recorded)
                     else:
-                        section.show()
+                        section.draw()
 
 
 details()

@@ -15,7 +15,7 @@ from dashboard.charts.followups import (
     by_status_figure,
     counts_by_country,
 )
-from dashboard.datasets.citations import source_line
+from dashboard.datasets.citations import distinct_source_ids, source_line
 from dashboard.datasets.filters import Filters
 from dashboard.datasets.loader import LoadedPackage, per_package
 from dashboard.datasets.queries import (
@@ -133,8 +133,8 @@ def followups_page_data(
     listed = actions.head(MAX_ROWS_SHOWN)
     return {
         "actions": actions,
-        "source_ids": list(
-            pd.concat([actions["source_id"], actions["status_source_id"]]).dropna().unique()
+        "source_ids": distinct_source_ids(
+            pd.concat([actions["source_id"], actions["status_source_id"]])
         ),
         # The browser gets the most urgent rows (open first, oldest first); the download has
         # all, built only when asked for.

@@ -42,7 +42,7 @@ def _shown(raw: str) -> str:
     return raw if len(raw) <= 40 else raw[:37] + "…"
 
 
-def event_from_url(known_ids: set[str]) -> str | None:
+def event_from_url(known_ids: frozenset[str]) -> str | None:
     """The meeting named by `event=` in the URL; an unknown id is dropped with a notice."""
     raw = st.query_params.get(EVENT_PARAM)
     if not raw:
@@ -183,11 +183,38 @@ ctx = page_setup(
     ),
 )
 package = ctx.package
-all_ids = set(package.table("meetings")["meeting_id"].dropna())
 
 
-# A page script runs as "__main__": this name is unique among the pages, so its entries in the
-# per-package memo are too.
+# A page script runs as "__main__": these names are unique among the pages, so their entries in
+# the per-package memo are too.
+@per_package
+def meeting_ids(package: LoadedPackage) -> frozenset[str]:
+    """Every meeting's id: a link's `event=` must name one."""
+    return frozenset(package.table("meetings")["meeting_id"].dropna())
+
+
+@per_package
+def event_labels(package: LoadedPackage, options: tuple[str, ...]) -> dict[str, str]:
+    """ "date · partner · title" for each event the picker offers."""
+    listed = package.table("meetings").set_index("meeting_id").loc[list(options)]
+    names = filter_options(package).country_names
+    partner_names = listed["partner_iso3"].map(names).fillna(listed["partner_iso3"])
+    return dict(
+        zip(
+            listed.index,
+            listed["date"].dt.strftime("%Y-%m-%d").fillna("undated")
+            + " · "
+            + partner_names.fillna("")
+            + " · "
+            + listed["title"].fillna(""),
+            strict=True,
+        )
+    )
+
+
+all_ids = meeting_ids(package)
+
+
 @per_package
 def timeline_page_data(package: LoadedPackage, filters: Filters, today: date) -> dict[str, object]:
     """The events in the filters, the chart of the latest ones and its data, built once per
@@ -244,19 +271,7 @@ def event_details(drawn_ids: list[str]) -> None:
     if selected and selected not in options:
         options.insert(0, selected)
     if options:
-        listed = package.table("meetings").set_index("meeting_id").loc[options]
-        partner_names = listed["partner_iso3"].map(ctx.country_names).fillna(listed["partner_iso3"])
-        labels = dict(
-            zip(
-                listed.index,
-                listed["date"].dt.strftime("%Y-%m-%d").fillna("undated")
-                + " · "
-                + partner_names.fillna("")
-                + " · "
-                + listed["title"].fillna(""),
-                strict=True,
-            )
-        )
+        labels = event_labels(package, tuple(options))
         st.session_state[EVENT_KEY] = selected
         st.selectbox(
             "Event details",
