@@ -66,7 +66,12 @@ def real_and_floor(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict
         at.session_state[snapshot.country_key] = codes
         for page in snapshot.navigation:
             at.switch_page(page.page_file).run()
-            real[state, page.url_path] = (_kinds(at.main), _kinds(at.sidebar), _headings(at))
+            real[state, page.url_path] = (
+                _kinds(at.main),
+                _kinds(at.sidebar),
+                _headings(at),
+                "country" in at.query_params,
+            )
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(SNAPSHOT_ENV, str(snapshot_file))
         at = AppTest.from_file(str(FLOOR_APP), default_timeout=120).run()
@@ -75,7 +80,12 @@ def real_and_floor(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict
             for url_path in PAGES:
                 switch_floor_page(at, url_path).run()
                 assert not at.exception, f"floor page {url_path!r}: {at.exception}"
-                floor[state, url_path] = (_kinds(at.main), _kinds(at.sidebar), _headings(at))
+                floor[state, url_path] = (
+                    _kinds(at.main),
+                    _kinds(at.sidebar),
+                    _headings(at),
+                    "country" in at.query_params,
+                )
     return real, floor, snapshot.skipped_kinds()
 
 
@@ -116,3 +126,13 @@ def test_the_floor_page_shows_the_country_in_the_filter(
     page for every country would redraw nothing where the dashboard redraws a whole profile."""
     real, floor, _ = real_and_floor
     assert floor[state, url_path][2] == real[state, url_path][2]
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("url_path", PAGES)
+def test_the_floor_page_writes_the_filter_to_the_url_as_the_page_does(
+    real_and_floor, url_path: str, state: str
+) -> None:
+    """A URL change makes Streamlit redraw the page in the browser: the floor pays it too."""
+    real, floor, _ = real_and_floor
+    assert floor[state, url_path][3] == real[state, url_path][3] == bool(STATES[state][0])

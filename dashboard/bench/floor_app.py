@@ -1,12 +1,12 @@
 """The same-shape floor app: every page of the dashboard replayed from a snapshot.
 
 Same navigation, same sidebar widgets, and per page the same elements in the same layout —
-charts, tables, texts, widgets, expanders, tabs, columns — whose figures and frames were built once
-when this app started (loaded, not computed): the page as it was with the country the filter
-holds, as it was with no filter when it is empty. A filter change here
-reruns the page and redraws it, as the dashboard does, but computes nothing: its time is what
-Streamlit itself costs for that page. Started by the benchmark with DASHBOARD_BENCH_FLOOR naming the
-snapshot file (see floor.py); never shown to users.
+charts, tables, texts, widgets, expanders, tabs, columns — whose figures and frames were built
+once when this app started (loaded, not computed): the page as it was with the country the
+filter holds, as it was with no filter when it is empty. A filter change here writes the
+filter to the URL, reruns the page and redraws it, as the dashboard does, but computes
+nothing: its time is what Streamlit itself costs for that page. Started by the benchmark with
+DASHBOARD_BENCH_FLOOR naming the snapshot file (see floor.py); never shown to users.
 """
 
 from __future__ import annotations
@@ -175,7 +175,20 @@ for nav in SNAP.navigation:
     sections.setdefault(nav.section, []).append(page)
     PAGES[nav.url_path] = page
 
+
+def _filter_to_url() -> None:
+    """The dashboard keeps the filter in the URL, so a link shares the view, and writes it
+    before the page runs; so does the floor, with the same call. Streamlit's browser side
+    redraws the page's elements when the URL changes: that is part of the page's cost."""
+    wanted = ",".join(st.session_state.get(SNAP.country_key) or [])
+    if wanted and st.query_params.get_all("country") != [wanted]:
+        st.query_params["country"] = wanted
+    elif not wanted and "country" in st.query_params:
+        del st.query_params["country"]
+
+
 current = st.navigation(sections, position="hidden")
 with st.sidebar:
     _render(SNAP.pages[current.url_path].sidebar, PAGES)
+_filter_to_url()
 current.run()
