@@ -133,6 +133,7 @@ def test_the_floor_page_shows_the_country_in_the_filter(
 def test_the_floor_page_writes_the_filter_to_the_url_as_the_page_does(
     real_and_floor, url_path: str, state: str
 ) -> None:
-    """A URL change makes Streamlit redraw the page in the browser: the floor pays it too."""
+    """The page writes the filter to the URL (a link shares the view); so does the floor, so
+    whatever a URL change costs Streamlit is in both."""
     real, floor, _ = real_and_floor
     assert floor[state, url_path][3] == real[state, url_path][3] == bool(STATES[state][0])

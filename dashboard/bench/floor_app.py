@@ -178,8 +178,8 @@ for nav in SNAP.navigation:
 
 def _filter_to_url() -> None:
     """The dashboard keeps the filter in the URL, so a link shares the view, and writes it
-    before the page runs; so does the floor, with the same call. Streamlit's browser side
-    redraws the page's elements when the URL changes: that is part of the page's cost."""
+    before the page runs; so does the floor, with the same call, so whatever a URL change
+    costs Streamlit is in both."""
     wanted = ",".join(st.session_state.get(SNAP.country_key) or [])
     if wanted and st.query_params.get_all("country") != [wanted]:
         st.query_params["country"] = wanted
