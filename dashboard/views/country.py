@@ -289,7 +289,7 @@ DETAIL_TABS: dict[str, tuple[bool, list[Section]]] = {
 @page_part("country_details")
 def details() -> None:
     """The lower sections in tabs that build on open: a change of country redraws one tab's
-    tables, not all six. Tabs not open still record their tables and map, so the view's
+    two sections, not all six. Tabs not open still record their tables and map, so the view's
     workbook and deck hold the whole profile; a presentation builds every tab."""
     tabs = st.tabs(
         list(DETAIL_TABS),
