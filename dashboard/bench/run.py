@@ -280,7 +280,6 @@ def _browser_figures(
         rounds = max(1, min(settings.rounds, changes // 2))
         times: dict[str, dict[str, list[float]]] = {t.name: {} for t in targets}
         for done in range(rounds):
-            last = done == rounds - 1
             for target in targets:
                 print(f"Interaction (round {done + 1} of {rounds}): {target.name}…", flush=True)
                 try:
@@ -295,24 +294,27 @@ def _browser_figures(
                 for path, count in sessions.charts.items():
                     figures["pages"].setdefault(path, {})["charts_in_browser"] = count
                 results["notes"] += sessions.notes
-                if not last:
-                    continue
-                figures["memory_mb"] = {
-                    "idle": sessions.rss_idle_mb,
-                    "one_session": sessions.rss_1_mb,
-                }
-                if target.name != FLOOR:  # the floor opens no extra sessions
-                    figures["memory_mb"] |= {
-                        "n_sessions": sessions.rss_n_mb,
-                        "sessions": sessions.sessions,
-                        "per_session": sessions.per_session_mb,
-                    }
+                if done == rounds - 1:  # the extra sessions are opened in the last round
+                    figures["memory_mb"] = _memory(sessions, with_sessions=target.name != FLOOR)
         for target in targets:
             for path, measured in times[target.name].items():
                 page = results["figures"][target.name]["pages"].setdefault(path, {})
                 page["interaction_ms"] = statistics.median(measured)
                 page["interaction_range_ms"] = [min(measured), max(measured)]
                 page["interaction_changes"] = len(measured)
+
+
+def _memory(sessions: bb.SessionFigures, with_sessions: bool) -> dict[str, float | None]:
+    """Server memory idle and with one session; with the extra sessions' when there were any
+    (the floor opens none)."""
+    memory = {"idle": sessions.rss_idle_mb, "one_session": sessions.rss_1_mb}
+    if with_sessions:
+        memory |= {
+            "n_sessions": sessions.rss_n_mb,
+            "sessions": sessions.sessions,
+            "per_session": sessions.per_session_mb,
+        }
+    return memory
 
 
 def _one_round(

@@ -131,16 +131,21 @@ def followups_page_data(
     counts = status_counts(actions)
     per_country = counts_by_country(actions)
     listed = actions.head(MAX_ROWS_SHOWN)
+    shown_rows = actions_table(listed, area_names)
     return {
         "actions": actions,
         "source_ids": distinct_source_ids(
             pd.concat([actions["source_id"], actions["status_source_id"]])
         ),
-        # The browser gets the most urgent rows (open first, oldest first); the download has
-        # all, built only when asked for.
-        "shown_rows": actions_table(listed, area_names),
+        # The browser gets the most urgent rows (open first, oldest first), flags as coloured
+        # labels; the download has all, built only when asked for.
+        "shown_table": shown_rows.assign(
+            Flag=[flag.split("; ") if flag else [] for flag in shown_rows["Flag"]]
+        ),
         # Every row, for the view's workbook (the page's own download builds it on click).
-        "all_rows": actions_table(actions, area_names) if len(actions) > len(listed) else None,
+        "workbook_rows": (
+            actions_table(actions, area_names) if len(actions) > len(listed) else shown_rows
+        ),
         "action_labels": dict(
             zip(
                 listed["action_id"],
@@ -183,10 +188,9 @@ overdue.metric("Overdue", int(actions["overdue"].sum()))
 long_pending.metric(f"Open > {LONG_PENDING_DAYS} days", int(actions["long_pending"].sum()))
 
 area_names = filter_options(package).area_names
-shown_rows = page_data["shown_rows"]
 record_table(
     "Follow-up actions",
-    shown_rows if page_data["all_rows"] is None else page_data["all_rows"],
+    page_data["workbook_rows"],
     source_line(package, source_ids, as_of),
     source_ids,
 )
@@ -197,7 +201,7 @@ if len(actions) > MAX_ROWS_SHOWN:
     )
 st.dataframe(
     # Flags as coloured labels: they stand out without styling every cell on each rerun.
-    shown_rows.assign(Flag=[flag.split("; ") if flag else [] for flag in shown_rows["Flag"]]),
+    page_data["shown_table"],
     hide_index=True,
     key="followups_table",
     column_config={
