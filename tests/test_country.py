@@ -191,7 +191,7 @@ def test_every_partners_profile_is_built_before_anyone_picks_it() -> None:
     import threading
 
     from dashboard.charts.country_page import partner_countries
-    from dashboard.datasets.store import get_package
+    from dashboard.ui.data import get_package
 
     def built_profiles() -> set[tuple]:
         return {key[2] for key in list(get_package()._memo) if key[1] == "country_page_tables"}

@@ -2,6 +2,7 @@
 
 - `state`: the session-state keys the modules share.
 - `options`: what the filter widgets offer, built once per loaded package.
+- `data`: the package the pages show: data/ joined with the records database, per process.
 - `url`: the filters <-> the URL query string.
 - `sidebar`: the filter widgets (rendered by the entrypoint, so they survive page switches).
 - `text`: the one escaping path from data, URL or form text to the page.

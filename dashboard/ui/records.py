@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboard.datasets.loader import data_dir_from_env
 from dashboard.datasets.queries import STATUS_LABELS
-from dashboard.datasets.store import records_store
+from dashboard.ui.data import records_store
 from dashboard.datasets.validate import Problem
 from dashboard.records import (
     Conflict,

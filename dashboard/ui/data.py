@@ -1,4 +1,6 @@
-"""The one Streamlit-aware piece of the data layer: the package, cached once per process.
+"""The package the pages show: data/'s curated tables joined with the records database's
+records, cached once per process. It sits above both layers, so `datasets` never imports
+`records`.
 
 The package is keyed by a cheap fingerprint of its files, so an edited CSV shows at the next
 rerun without a restart. Records (meetings, follow-ups, sources) come from the records
