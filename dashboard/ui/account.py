@@ -3,13 +3,17 @@ the ``[access]`` table, both read from `.streamlit/secrets.toml`.
 
 The role of a signed-in email comes from the records store's `AccessRules` (the one rule set;
 the store checks it again on every write). Without an ``[auth]`` section nobody signs in and
-the app is read-only.
+the app is read-only; so it is with a ``cookie_secret`` anyone could know (the example file's
+placeholder, or a short one), since whoever knows it can sign a cookie claiming any address.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +29,14 @@ ENABLE_EDITING = (
     "[access] sections of .streamlit/secrets.toml.example to .streamlit/secrets.toml "
     "(see the README)."
 )
+# Streamlit signs its sign-in cookie with [auth].cookie_secret: whoever knows the secret can
+# sign a cookie for any address without asking the provider. Shorter or known ones are refused.
+MIN_COOKIE_SECRET = 32
+# Every placeholder of .streamlit/secrets.toml.example contains this.
+PLACEHOLDER_MARK = "replace-with"
+NEW_SECRET_COMMAND = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,58 @@ class AccountSettings:
     sign_in_configured: bool
     # A secrets file exists but cannot be parsed: the app then fails closed.
     unreadable: bool = False
+    # Why sign-in is switched off although [auth] is filled in (then sign_in_configured is
+    # False); None when it is not refused.
+    refused: str | None = None
+    # What to tell an administrator about secrets files other users of the server can read.
+    exposed: tuple[str, ...] = ()
+
+
+def cookie_secret_problem(secret: object) -> str | None:
+    """Why `secret` cannot protect sign-in, or None when it can."""
+    text = str(secret).strip()
+    if PLACEHOLDER_MARK in text.lower():
+        return "is still the placeholder of .streamlit/secrets.toml.example"
+    if len(text) < MIN_COOKIE_SECRET:
+        return f"is shorter than {MIN_COOKIE_SECRET} characters"
+    return None
+
+
+def sign_in_refused(problem: str) -> str:
+    """The message (page and server log) when the cookie secret is refused; never the secret."""
+    return (
+        f"Sign-in is switched off: the cookie_secret in .streamlit/secrets.toml {problem}, so "
+        "anyone could forge a sign-in cookie. Nobody is signed in and nothing can be recorded "
+        "until an administrator replaces it with a new random secret of at least "
+        f"{MIN_COOKIE_SECRET} characters, made with `{NEW_SECRET_COMMAND}`, and restarts the "
+        "dashboard."
+    )
+
+
+def exposed_secrets_files(paths: Iterable[str | Path]) -> list[str]:
+    """A warning for each of `paths` that other users of the server may read or write (group
+    or other permission bits set): the file holds the cookie and client secrets."""
+    if os.name != "posix":  # Windows keeps access in ACLs, not in these bits
+        return []
+    warnings = []
+    for path in map(Path, paths):
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            continue
+        if mode & 0o077:
+            warnings.append(
+                f"The settings file {path} can be read or changed by other users of this "
+                f"server (mode {mode & 0o777:o}), and it holds the sign-in secrets: restrict "
+                f"it to the dashboard's own user with `chmod 600 {path}`."
+            )
+    return warnings
+
+
+@cache
+def _warn_once(message: str) -> None:
+    """Log `message` once per server process (settings are read at every rerun)."""
+    logger.warning(message)
 
 
 def _secrets_section(name: str) -> Mapping[str, Any] | None:
@@ -45,19 +109,32 @@ def _secrets_section(name: str) -> Mapping[str, Any] | None:
 
 def account_settings() -> AccountSettings:
     """The sign-in and role settings for this run (Streamlit caches the parsed file)."""
+    configured_files = st.get_option("secrets.files")
+    exposed = tuple(exposed_secrets_files(configured_files))
+    for warning in exposed:
+        _warn_once(warning)
     try:
         auth = _secrets_section("auth")
         access = _secrets_section("access")
     except FileNotFoundError:
         # Streamlit raises this both when no secrets file exists and when one cannot be
         # parsed; only the second is an error, and then nothing is shown until it is fixed.
-        configured_files = st.get_option("secrets.files")
         unreadable = any(Path(path).is_file() for path in configured_files)
         return AccountSettings(
-            AccessRules.from_mapping({"public_read": not unreadable}), False, unreadable
+            AccessRules.from_mapping({"public_read": not unreadable}),
+            False,
+            unreadable,
+            exposed=exposed,
         )
-    configured = auth is not None and all(auth.get(key) for key in AUTH_KEYS)
-    return AccountSettings(AccessRules.from_mapping(access), configured)
+    rules = AccessRules.from_mapping(access)
+    if auth is None or not all(auth.get(key) for key in AUTH_KEYS):
+        return AccountSettings(rules, False, exposed=exposed)
+    problem = cookie_secret_problem(auth["cookie_secret"])
+    if problem is None:
+        return AccountSettings(rules, True, exposed=exposed)
+    refused = sign_in_refused(problem)
+    _warn_once(refused)
+    return AccountSettings(rules, False, refused=refused, exposed=exposed)
 
 
 def _signed_in_email() -> str | None:
@@ -103,6 +180,9 @@ def sign_in_gate(settings: AccountSettings) -> None:
     if settings.rules.public_read or current_identity(settings).email:
         return
     st.title("S&T Partnerships Dashboard")
+    if settings.refused:
+        st.error(settings.refused, icon=":material/lock:")
+        st.stop()
     if not settings.sign_in_configured:
         st.error(
             "Reading this dashboard requires sign-in, but sign-in is not configured: an "
