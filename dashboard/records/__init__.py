@@ -46,19 +46,28 @@ Errors (nothing is saved when one is raised):
   maps each field changed meanwhile to (your value, their value); ``current`` is the record now.
 - ``NotFound``: no such record (or its meeting is withdrawn).
 
-Rules beyond the package's schema (``rules.py``): text at most 5,000 characters, no NUL; dates
-within 1901..2099; known countries, areas, sources and meetings; new ids unique; a follow-up
-not raised before its meeting; a status change needs a source or a note (an ``inferred`` one
-always a note), takes effect on or after the current status date and the date raised, and not
-after today; ``closed`` follows from done/dropped. The status note is kept in the status
-history (``status_history``), not in ``followups.note`` (the curators' caveats stay as they are).
+Rules beyond the package's schema (``rules.py``): text at most 5,000 characters, with no
+control character but tab and line breaks and no bidirectional override or isolate; dates
+within 1901..2099; the package audit's row rules (no bare URL, a meeting's end not before its
+start, an inferred status explained); known countries, areas, sources and meetings; new ids
+unique; a follow-up not raised before its meeting; a status change needs a source or a note
+(an ``inferred`` one always both), takes effect on or after the current status date and the
+date raised, and not after today; ``closed`` follows from done/dropped. The status note is
+kept in the status history (``status_history``), not in ``followups.note`` (the curators'
+caveats stay as they are).
+
+Whatever the store commits, the package check accepts on its export: an imported meeting gets
+its main-source link; a write that adds links to an existing meeting (an import, seeding)
+raises its version, so a form opened before is refused as stale; the pages and the export
+leave out a source that no shown row cites (``package.shown_records``). A read
+(``tables()``) is one snapshot: REPEATABLE READ on PostgreSQL, one transaction on SQLite.
 
 Writes are one at a time per database (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock),
 so generated ids and seeding never race between app processes.
 """
 
 from dashboard.records.access import ANONYMOUS, AccessRules, Identity, Role
-from dashboard.records.database import database_url
+from dashboard.records.database import UpgradeFailed, database_url
 from dashboard.records.package import with_records
 from dashboard.records.rules import MAX_TEXT, ValidationFailed
 from dashboard.records.store import Conflict, NotAllowed, NotFound, RecordsStore
@@ -73,6 +82,7 @@ __all__ = [
     "NotFound",
     "RecordsStore",
     "Role",
+    "UpgradeFailed",
     "ValidationFailed",
     "database_url",
     "with_records",

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from dashboard.datasets.loader import DEFAULT_DATA_DIR, data_dir_from_env
 
@@ -88,24 +92,132 @@ def lock_writes(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
 
 
+class UpgradeFailed(RuntimeError):
+    """The records database could not be brought to this release's schema, or was made by a
+    newer release; nothing was changed. ``str()`` is one line for the operator, saying what to
+    do; `reason` the part that says what is wrong ("could not be upgraded from ...: ..."), for
+    the pages."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One upgrade of the schema of `database` (its URL without password), from `before`
+    (None: an empty database) to `after`; equal when there was nothing to do."""
+
+    database: str
+    before: str | None
+    after: str
+
+    def failed(self, why: str) -> UpgradeFailed:
+        start = f"schema {self.before}" if self.before else "an empty database"
+        reason = f"could not be upgraded from {start} to schema {self.after}: {why}"
+        return UpgradeFailed(
+            f"The records database {self.database} {reason}; nothing was changed, so the "
+            "release that used it before still works with it. Report this line to the "
+            "dashboard's maintainers.",
+            reason,
+        )
+
+
+def migrations() -> list[str]:
+    """This release's schema revisions, oldest first, by the migration files' names: each is
+    ``<revision>_<what>.py``."""
+    return sorted(path.name.split("_", 1)[0] for path in (MIGRATIONS / "versions").glob("*_*.py"))
+
+
 def newest_migration() -> str:
-    """The head revision, by the migration files' names: each is ``<revision>_<what>.py``."""
-    return max(path.name.split("_", 1)[0] for path in (MIGRATIONS / "versions").glob("*_*.py"))
+    """The head revision."""
+    return migrations()[-1]
 
 
-def run_migrations(connection: Connection) -> None:
-    """Bring the schema to the newest migration, inside the caller's transaction.
+def schema_revision(connection: Connection) -> str | None:
+    """The revision the database is at (None: no schema yet)."""
+    if not connection.dialect.has_table(connection, "alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+@contextmanager
+def foreign_keys_off_to_migrate(connection: Connection) -> Iterator[None]:
+    """SQLite's recipe for schema changes that rebuild a table (an Alembic batch migration
+    copies the table, drops the old one and renames the copy; dropping a table other rows refer
+    to fails while foreign keys are enforced): when a migration is due, foreign keys go off
+    before the upgrade's transaction begins (inside a transaction the pragma does nothing),
+    `check_foreign_keys` checks every row before it commits, and they go back on afterwards,
+    for the next user of the pooled connection. Other databases, and an SQLite database
+    already at the newest migration, are left as they are."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    due = schema_revision(connection) != newest_migration()
+    connection.rollback()  # end the read's transaction: the pragmas below must be outside one
+    if not due:
+        yield
+        return
+    sqlite = connection.connection.driver_connection
+    sqlite.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        sqlite.execute("PRAGMA foreign_keys=ON")
+
+
+def check_foreign_keys(connection: Connection, migration: Migration) -> None:
+    """Before the upgrade commits, on SQLite with foreign keys off (`foreign_keys_off_to_migrate`):
+    every row still has the rows it refers to, or UpgradeFailed (the caller rolls back)."""
+    if connection.dialect.name != "sqlite":
+        return
+    if connection.exec_driver_sql("PRAGMA foreign_keys").scalar():
+        return  # enforced all along
+    broken: dict[str, int] = {}
+    for table, _rowid, parent, _fk in connection.exec_driver_sql("PRAGMA foreign_key_check"):
+        broken[f"{table} → {parent}"] = broken.get(f"{table} → {parent}", 0) + 1
+    if broken:
+        where = ", ".join(f"{link}: {count}" for link, count in sorted(broken.items()))
+        total = sum(broken.values())
+        raise migration.failed(f"{total} row(s) refer to rows that do not exist ({where})")
+
+
+def run_migrations(connection: Connection) -> Migration:
+    """Bring the schema to the newest migration, inside the caller's transaction; raises
+    UpgradeFailed (the caller rolls back, so nothing is changed) when a migration fails or the
+    database is at a revision this release does not know (a newer release's).
 
     A database already at the newest migration is left alone without loading Alembic (about
     half a second of every server start)."""
-    if connection.dialect.has_table(connection, "alembic_version"):
-        current = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
-        if list(current) == [newest_migration()]:
-            return
+    database = connection.engine.url.render_as_string(hide_password=True)
+    migration = Migration(database, schema_revision(connection), newest_migration())
+    if migration.before == migration.after:
+        return migration
+    if migration.before is not None and migration.before not in migrations():
+        reason = (
+            f"is at schema {migration.before}, which this release does not know (its newest is "
+            f"{migration.after}): a newer release of the dashboard has upgraded it"
+        )
+        raise UpgradeFailed(
+            f"The records database {database} {reason}. Run that release, or restore a backup "
+            "made for this one; nothing was changed.",
+            reason,
+        )
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    try:
+        command.upgrade(config, "head")
+    except Exception as exc:  # any failure of any migration: report it in one line
+        raise migration.failed(_short_reason(exc)) from exc
+    return migration
+
+
+def _short_reason(exc: Exception) -> str:
+    """The first line of the database's (or Alembic's) own words for what went wrong."""
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__

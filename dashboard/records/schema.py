@@ -17,6 +17,7 @@ from dashboard.datasets.package import DESCRIPTOR_NAME, read_package_spec
 from dashboard.records.base import (
     CHANGE_LOG,
     CURATED_REFERENCES,
+    LINKS,
     MEETINGS,
     REVISION,
     SEED_BY,
@@ -27,6 +28,8 @@ from dashboard.records.base import (
 )
 from dashboard.records.database import (
     begin_write,
+    check_foreign_keys,
+    foreign_keys_off_to_migrate,
     lock_writes,
     run_migrations,
 )
@@ -54,15 +57,20 @@ class Schema(StoreBase):
 
     def upgrade(self, seed: bool = True) -> SeedReport:
         """Create or migrate the schema and (unless `seed` is False) add rows from data/ whose
-        ids the database lacks, in one transaction. Safe to run by several processes at once."""
-        with self.engine.connect() as conn:
+        ids the database lacks, in one transaction. Safe to run by several processes at once.
+
+        Raises UpgradeFailed, having changed nothing, when a migration fails (on SQLite also
+        when a row would be left referring to a row that does not exist) or the database was
+        made by a newer release."""
+        with self.engine.connect() as conn, foreign_keys_off_to_migrate(conn):
             begin_write(conn)
             with conn.begin():
                 lock_writes(conn)
-                run_migrations(conn)
+                migration = run_migrations(conn)
                 report = self._seed(conn) if seed else SeedReport({})
                 if report.total:
                     conn.execute(update(REVISION).values(value=REVISION.c.value + 1))
+                check_foreign_keys(conn, migration)
         return report
 
     def _seed(self, conn: Connection) -> SeedReport:
@@ -83,6 +91,7 @@ class Schema(StoreBase):
             )
         )
         at = now()
+        known_meetings = set(conn.scalars(select(MEETINGS.c.meeting_id)))
         for name in RECORD_TABLES:
             if not package.has(name):
                 continue
@@ -91,14 +100,17 @@ class Schema(StoreBase):
             rows = frame_records(package.tables[name], res)
             existing = {tuple(r) for r in conn.execute(select(*table.primary_key.columns))}
             new = [r for r in rows if tuple(r[k] for k in res.primary_key) not in existing]
-            if name in ("meeting_areas", "meeting_sources", "followups"):
+            if name in (*LINKS, "followups"):
                 meetings = set(conn.scalars(select(MEETINGS.c.meeting_id)))
                 new = [r for r in new if r["meeting_id"] in meetings]
                 if name != "followups":
                     new = [r for r in new if r["meeting_id"] not in edited_meetings]
             if not new:
                 continue
-            conn.execute(insert(table), new)
+            # Links added to a meeting seeded by an earlier pass raise its version.
+            linked = {r["meeting_id"] for r in new} & known_meetings if name in LINKS else ()
+            with self._adding_links(conn, SEED_BY, linked, "seed"):
+                conn.execute(insert(table), new)
             conn.execute(
                 insert(CHANGE_LOG),
                 [self._log_row(at, SEED_BY, name, self._key(res, r), "seed", None, r) for r in new],

@@ -24,11 +24,13 @@ from dashboard.datasets.loader import (
     package_fingerprint,
 )
 from dashboard.datasets.validate import Problem
-from dashboard.records.database import database_url, describe
+from dashboard.records.database import UpgradeFailed, database_url, describe
 from dashboard.records.package import with_records
 from dashboard.records.store import RecordsStore
+from dashboard.ui.text import plain
 
 logger = logging.getLogger(__name__)
+UPGRADE_COMMAND = "python -m dashboard.records upgrade"
 
 
 @st.cache_resource(show_spinner="Loading data…", max_entries=2)
@@ -57,6 +59,11 @@ def _seeded_store(url: str, data_dir: str, fingerprint: tuple) -> RecordsStore:
 # (hashing the fingerprint each time) cost more than the rest of the lookup.
 _latest_store: dict[tuple[str, str], tuple[tuple, RecordsStore]] = {}
 _latest_package: dict[tuple[str, str], tuple[tuple, LoadedPackage]] = {}
+# The upgrade that failed per (database, data folder): data/'s fingerprint then, and why. Not
+# tried again at every rerun (a failed migration copies tables and rolls back, holding the
+# write lock meanwhile) but when data/ changes or the process restarts, as it does after an
+# administrator's upgrade.
+_failed_upgrade: dict[tuple[str, str], tuple[tuple, UpgradeFailed]] = {}
 
 
 def records_store(url: str | None = None, data_dir: str | None = None) -> RecordsStore:
@@ -69,7 +76,15 @@ def _current_store(url: str, data_dir: str, fingerprint: tuple) -> RecordsStore:
     latest = _latest_store.get((url, data_dir))
     if latest is not None and latest[0] == fingerprint:
         return latest[1]
-    store = _seeded_store(url, data_dir, fingerprint)
+    failed = _failed_upgrade.get((url, data_dir))
+    if failed is not None and failed[0] == fingerprint:
+        raise UpgradeFailed(str(failed[1]), failed[1].reason)
+    try:
+        store = _seeded_store(url, data_dir, fingerprint)
+    except UpgradeFailed as exc:
+        logger.error("%s", exc)
+        _failed_upgrade[url, data_dir] = (fingerprint, UpgradeFailed(str(exc), exc.reason))
+        raise
     _latest_store[url, data_dir] = (fingerprint, store)
     return store
 
@@ -81,7 +96,8 @@ def _with_records(data_dir: str, fingerprint: tuple, url: str, revision: int) ->
 
 def get_package() -> LoadedPackage:
     """The validated data package for this server process (shared by every session), with the
-    records database's current meetings, follow-ups and sources."""
+    records database's current meetings, follow-ups and sources; data/'s own records, with a
+    notice saying why, when the database cannot be upgraded or reached."""
     folder = data_dir_from_env()
     data_dir, fingerprint = str(folder), package_fingerprint(folder)
     url = database_url()
@@ -94,15 +110,32 @@ def get_package() -> LoadedPackage:
         package = _with_records(data_dir, fingerprint, url, revision)
         _latest_package[place] = (state, package)
         return package
+    except UpgradeFailed as failed:
+        # Readers still get the curated data, told plainly that the records are not current.
+        st.error(
+            "**The records database needs an administrator to upgrade it:** it "
+            f"{plain(failed.reason)}. Until then the meetings, follow-ups and sources shown are "
+            "those in data/, not the current records, and nothing can be recorded. The command "
+            f"`{UPGRADE_COMMAND}` says what to do.",
+            icon=":material/database:",
+        )
+        return _without_records(
+            data_dir,
+            fingerprint,
+            "the records database needs an administrator to upgrade it; the records shown are "
+            f"those in data/. {failed}",
+        )
     except SQLAlchemyError as exc:
         logger.error("records database %s unavailable: %s", describe(url), type(exc).__name__)
-        package = _load_cached(data_dir, fingerprint)
-        problem = Problem(
-            "records database",
-            None,
-            None,
-            None,
-            "database",
+        return _without_records(
+            data_dir,
+            fingerprint,
             "the records database cannot be reached; the records shown are those in data/",
         )
-        return dataclasses.replace(package, problems=[*package.problems, problem])
+
+
+def _without_records(data_dir: str, fingerprint: tuple, message: str) -> LoadedPackage:
+    """data/'s package with its own records, and a problem saying why (on the Sources page)."""
+    package = _load_cached(data_dir, fingerprint)
+    problem = Problem("records database", None, None, None, "database", message)
+    return dataclasses.replace(package, problems=[*package.problems, problem])

@@ -15,8 +15,8 @@ from dashboard.datasets import clock
 from dashboard.datasets.citations import resource_as_of
 from dashboard.datasets.filters import Filters
 from dashboard.datasets.loader import LoadedPackage
-from dashboard.ui.data import get_package
 from dashboard.export.model import View
+from dashboard.ui.data import get_package
 from dashboard.ui.options import filter_options
 from dashboard.ui.state import (
     FILTERS_STATE,

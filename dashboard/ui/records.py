@@ -14,7 +14,6 @@ import streamlit as st
 
 from dashboard.datasets.loader import data_dir_from_env
 from dashboard.datasets.queries import STATUS_LABELS
-from dashboard.ui.data import records_store
 from dashboard.datasets.validate import Problem
 from dashboard.records import (
     Conflict,
@@ -23,10 +22,12 @@ from dashboard.records import (
     NotFound,
     RecordsStore,
     Role,
+    UpgradeFailed,
     ValidationFailed,
 )
 from dashboard.records.database import database_url
 from dashboard.ui.account import ENABLE_EDITING, AccountSettings, account_settings, current_identity
+from dashboard.ui.data import UPGRADE_COMMAND, records_store
 from dashboard.ui.text import plain
 
 TIMELINE_PAGE = "views/timeline.py"
@@ -41,18 +42,35 @@ REFUSED = "_record_refused"  # why the store refused (NotAllowed / NotFound)
 
 
 def current_store() -> RecordsStore:
-    """This process's records store (the same one the pages' data comes from)."""
-    return records_store(database_url(), str(data_dir_from_env()))
+    """This process's records store (the same one the pages' data comes from). When it cannot
+    be upgraded the page stops with a sentence saying so (the notice at the top of the page
+    gives the reason)."""
+    try:
+        return records_store(database_url(), str(data_dir_from_env()))
+    except UpgradeFailed:
+        st.error(
+            "Nothing can be recorded, corrected or looked up in the change history until an "
+            f"administrator upgrades the records database (`{UPGRADE_COMMAND}`).",
+            icon=":material/database:",
+        )
+        st.stop()
+        raise  # st.stop() does not return
 
 
 def writer(role: Role = Role.EDITOR) -> Identity | None:
     """The signed-in identity when it may write with `role`; otherwise None, after one
-    sentence saying why nothing can be recorded here (and how to change that)."""
+    sentence saying why nothing can be recorded here (and how to change that). An admin is
+    also told when other users of the server can read the secrets file."""
     settings: AccountSettings = account_settings()
     identity = current_identity(settings)
+    if identity.may(Role.ADMIN):
+        for warning in settings.exposed:
+            st.warning(warning, icon=":material/gpp_maybe:")
     if identity.may(role):
         return identity
-    if not settings.sign_in_configured:
+    if settings.refused:
+        st.error(settings.refused, icon=":material/lock:")
+    elif not settings.sign_in_configured:
         st.info(ENABLE_EDITING, icon=":material/lock:")
     elif identity.anonymous:
         st.info("Sign in (in the sidebar) to record changes.", icon=":material/login:")
