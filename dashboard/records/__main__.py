@@ -8,6 +8,11 @@
   data folder, record tables from the database) that ``python -m dashboard.datasets check DIR``
   and ``frictionless validate DIR/datapackage.json`` accept.
 - ``history [--since YYYY-MM-DD]`` — the change log as CSV, newest first.
+- ``backup FILE`` — every table of the database as of one moment (withdrawn meetings, versions,
+  status histories, the change log, the revision) in one zip file with checksums.
+- ``restore FILE`` — load a backup into an empty database, SQLite or PostgreSQL, all or
+  nothing; a damaged file, a non-empty database or a newer release's schema is refused in one
+  line with exit code 1.
 
 The command line is an operator's tool: whoever runs it can reach the database directly, so it
 asks for no sign-in; ``--by`` names the person recorded in the change log for an import.
@@ -31,9 +36,11 @@ from dashboard.datasets.audit import with_current_as_of
 from dashboard.datasets.loader import load_package
 from dashboard.datasets.package import DESCRIPTOR_NAME, read_package_spec
 from dashboard.export.tables import to_csv_bytes
-from dashboard.records.access import Identity, Role
-from dashboard.records.database import describe
+from dashboard.records.access import Identity, Role, is_email
+from dashboard.records.backup import BackupRefused
+from dashboard.records.database import UpgradeFailed, describe
 from dashboard.records.models import RECORD_TABLES
+from dashboard.records.package import shown_records
 from dashboard.records.rules import ValidationFailed
 from dashboard.records.store import RecordsStore
 
@@ -59,7 +66,11 @@ def export_package(store: RecordsStore, target: Path) -> dict[str, int]:
     table."""
     spec = read_package_spec(store.data_dir)
     target.mkdir(parents=True, exist_ok=True)
+    curated = [res.name for res in spec.resources if res.name not in RECORD_TABLES]
+    package = load_package(store.data_dir, resources=curated)
     records = store.tables()
+    if not package.unavailable:
+        records = shown_records(records, package.tables, spec)
     for res in spec.resources:
         path = target / res.path
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -69,8 +80,6 @@ def export_package(store: RecordsStore, target: Path) -> dict[str, int]:
             shutil.copyfile(store.data_dir / res.path, path)
     # The record tables are as recent as the newest source they cite now.
     descriptor = json.loads((store.data_dir / DESCRIPTOR_NAME).read_text(encoding="utf-8"))
-    curated = [res.name for res in spec.resources if res.name not in records]
-    package = load_package(store.data_dir, resources=curated)
     current = with_current_as_of(spec, {**package.tables, **records}, records)
     for entry in descriptor.get("resources", []):
         if entry.get("name") in records:
@@ -94,11 +103,18 @@ def main(argv: list[str] | None = None) -> int:
     exp.add_argument("dir", type=Path)
     hist = sub.add_parser("history", help="print the change log as CSV, newest first")
     hist.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    bak = sub.add_parser("backup", help="write every table, as of one moment, to one file")
+    bak.add_argument("file", type=Path)
+    res = sub.add_parser("restore", help="load a backup into an empty database")
+    res.add_argument("file", type=Path)
     args = parser.parse_args(argv)
 
     store = RecordsStore()
     try:
         return _run(store, args)
+    except UpgradeFailed as failed:
+        print(failed, file=sys.stderr)  # one line; the database is as it was
+        return 1
     finally:
         store.close()
 
@@ -113,9 +129,11 @@ def _run(store: RecordsStore, args: argparse.Namespace) -> int:
             print("  nothing new to seed")
         return 0
 
+    if args.command in ("backup", "restore"):
+        return _backup_or_restore(store, args.command, args.file)
     store.upgrade(seed=False)
     if args.command == "import":
-        if "@" not in args.by:
+        if not is_email(args.by):
             print(f"--by must be an email address, not {args.by!r}", file=sys.stderr)
             return 2
         try:
@@ -150,6 +168,27 @@ def _run(store: RecordsStore, args: argparse.Namespace) -> int:
     changes["at"] = changes["at"].map(lambda at: at.isoformat())
     # Formula-looking cells are neutralised, as in every CSV the dashboard writes.
     sys.stdout.write(to_csv_bytes(changes).decode("utf-8"))
+    return 0
+
+
+def _backup_or_restore(store: RecordsStore, command: str, file: Path) -> int:
+    """Neither migrates the database first: a backup is of the database as it is (an older
+    schema included), a restore makes the schema itself."""
+    try:
+        done = store.backup(file) if command == "backup" else store.restore(file)
+    except BackupRefused as refused:
+        print(refused, file=sys.stderr)  # one line; nothing was written
+        return 1
+    except OSError as exc:
+        print(f"{file}: cannot be written ({exc.strerror or exc})", file=sys.stderr)
+        return 1
+    state = f"schema {done.schema_version}, revision {done.revision}"
+    if command == "backup":
+        size = f"{done.size:,} bytes"
+        print(f"Backed up {done.database} ({state}) to {file} ({size}): {done.counts()}")
+    else:
+        upgraded = f", schema upgraded to {done.migrated_to}" if done.migrated_to else ""
+        print(f"Restored {file} ({state}) into {done.database}{upgraded}: {done.counts()}")
     return 0
 
 

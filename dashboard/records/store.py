@@ -13,6 +13,7 @@ write passes are in ``rules``.
 
 from __future__ import annotations
 
+from dashboard.records.backup import Backup
 from dashboard.records.base import Conflict, NotAllowed, NotFound
 from dashboard.records.importing import Importing
 from dashboard.records.meetings import MeetingWrites
@@ -22,7 +23,7 @@ from dashboard.records.schema import Schema, SeedReport
 __all__ = ["Conflict", "NotAllowed", "NotFound", "RecordsStore", "SeedReport"]
 
 
-class RecordsStore(Schema, Reading, MeetingWrites, Importing):
+class RecordsStore(Schema, Reading, MeetingWrites, Importing, Backup):
     """Meetings, their areas and sources, follow-ups and sources in a SQL database.
 
     `url`: a SQLAlchemy URL (default: DASHBOARD_DATABASE_URL or the embedded SQLite file);
