@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from dashboard.records import Identity, RecordsStore, Role
 from dashboard.records.__main__ import export_package
 from dashboard.records.models import RECORD_TABLES
@@ -161,9 +163,10 @@ def another_database(url: str, tmp_path: Path) -> str:
     return f"{server}/{name}_copy"
 
 
-def test_import_needs_an_email_for_the_change_log(tmp_path: Path) -> None:
+@pytest.mark.parametrize("by", ["not-an-email", "@", "someone@", "a b@most.gov.pk"])
+def test_import_needs_an_email_for_the_change_log(tmp_path: Path, by: str) -> None:
     url = f"sqlite:///{tmp_path / 'r.sqlite'}"
     source = str(DATA_DIR / "sources.csv")
-    result = cli(url, "import", source, "--table", "sources", "--by", "not-an-email")
+    result = cli(url, "import", source, "--table", "sources", "--by", by)
     assert result.returncode == 2
     assert "email" in result.stderr

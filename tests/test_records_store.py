@@ -232,6 +232,14 @@ BAD_INPUT = {
     ),
     "date in 1900": (dict(date="1900-06-01"), {}, "date", "date-range"),
     "date in 2100": (dict(date="2100-01-01"), {}, "date", "date-range"),
+    "escape character": (dict(title="Talks \x1b[31mred"), {}, "title", "control-character"),
+    "right-to-left override": (
+        dict(pakistan_lead="Secretary \u202eTSoM"),
+        {},
+        "pakistan_lead",
+        "control-character",
+    ),
+    "end before start": (dict(end_date="2026-11-19"), {}, "end_date", "end-before-start"),
     "not a date": (dict(date="20 Nov 2026"), {}, "date", "type"),
     "empty date": (dict(date=""), {}, "date", "required"),
     "unknown country": (dict(partner_iso3="XYZ"), {}, "partner_iso3", "foreign-key"),
@@ -391,12 +399,14 @@ def test_followup_update_rules(store: RecordsStore) -> None:
         store.update_followup(
             EDITOR, ROMANIA_MOU, "done", date(2026, 1, 5), ROMANIA_SOURCE, None, version, "inferred"
         )
-    assert ("note", "required") in {(p.column, p.rule) for p in failed.value.problems}
+    assert ("note", "inferred-status") in {(p.column, p.rule) for p in failed.value.problems}
     with pytest.raises(ValidationFailed) as failed:
         store.update_followup(
             EDITOR, ROMANIA_MOU, "done", date(2026, 1, 5), None, "From a photo", version, "inferred"
         )
-    assert ("status_source_id", "required") in {(p.column, p.rule) for p in failed.value.problems}
+    assert ("status_source_id", "inferred-status") in {
+        (p.column, p.rule) for p in failed.value.problems
+    }
     # An inferred status carries its source and, on the follow-up itself, why it is inferred.
     reason = "Inferred: the joint statement lists the MoU among signed documents"
     version = store.update_followup(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,7 +35,7 @@ def source_columns(resource: Resource) -> list[str]:
     return [col for fk in resource.foreign_keys if fk.resource == SOURCES for col in fk.fields]
 
 
-def cited_source_ids(tables: dict[str, pd.DataFrame], spec: PackageSpec, name: str) -> set[str]:
+def cited_source_ids(tables: Mapping[str, pd.DataFrame], spec: PackageSpec, name: str) -> set[str]:
     """Source ids a resource cites: its own source columns' values or, for a table without
     any (indicators, meeting_areas), those of the tables its rows point at."""
     if name == SOURCES:
@@ -56,7 +56,7 @@ def cited_source_ids(tables: dict[str, pd.DataFrame], spec: PackageSpec, name: s
 
 
 def newest_cited_date(
-    tables: dict[str, pd.DataFrame], spec: PackageSpec, name: str
+    tables: Mapping[str, pd.DataFrame], spec: PackageSpec, name: str
 ) -> pd.Timestamp | None:
     """The newest `published` date among the sources a resource cites (None if none dated).
     For sources.csv itself: the newest date of any of its rows."""
@@ -96,6 +96,7 @@ def audit_package(package: LoadedPackage) -> list[Problem]:
     problems += _no_bare_urls(package)
     problems += _as_of_not_stale(package)
     problems += _inferred_status_explained(package)
+    problems += _meetings_end_after_start(package)
     return problems
 
 
@@ -139,28 +140,36 @@ def text_columns(resource: Resource) -> list[str]:
     return [f.name for f in resource.fields if f.type == "string" and f.name not in ids]
 
 
-def _sources_cited(package: LoadedPackage) -> list[Problem]:
-    """Every row of sources.csv is cited: by a source column, or by its id in another
-    table's text (a note naming the source of a figure it quotes). Not judged while a table
-    could not be loaded: its citations are unknown, and its own problem is reported."""
-    if not package.has(SOURCES) or package.unavailable:
-        return []
-    spec = package.spec
-    assert spec is not None
+def uncited_sources(tables: Mapping[str, pd.DataFrame], spec: PackageSpec) -> pd.Series:
+    """For each row of the sources table, True when no row of any other table cites it: by a
+    source column, or by its id in a text (a note naming the source of a figure it quotes)."""
+    sources = tables[SOURCES]
     cited: set[str] = set()
     mentioned_text: list[pd.Series] = []
     for res in spec.resources:
-        if res.name == SOURCES or not package.has(res.name):
+        frame = tables.get(res.name)
+        if res.name == SOURCES or frame is None:
             continue
-        cited |= cited_source_ids(package.tables, spec, res.name) if source_columns(res) else set()
-        frame = package.table(res.name)
+        cited |= cited_source_ids(tables, spec, res.name) if source_columns(res) else set()
         mentioned_text += [frame[c].dropna() for c in text_columns(res) if c in frame]
-    sources = package.table(SOURCES)
     uncited = ~sources["source_id"].isin(cited)
     if uncited.any() and mentioned_text:
         text = "\n".join(pd.concat(mentioned_text, ignore_index=True).astype(str).unique())
         tokens = set(re.findall(r"[a-z0-9][a-z0-9_-]*", text))
         uncited &= ~sources["source_id"].isin(tokens)
+    return uncited
+
+
+def _sources_cited(package: LoadedPackage) -> list[Problem]:
+    """Every row of sources.csv is cited. Not judged while a table could not be loaded: its
+    citations are unknown, and its own problem is reported."""
+    if not package.has(SOURCES) or package.unavailable:
+        return []
+    spec = package.spec
+    assert spec is not None
+    tables = {res.name: package.table(res.name) for res in spec.resources if package.has(res.name)}
+    uncited = uncited_sources(tables, spec)
+    sources = package.table(SOURCES)
     path = package.resource(SOURCES).path
     return [
         Problem(
@@ -253,19 +262,31 @@ def _as_of_not_stale(package: LoadedPackage) -> list[Problem]:
     return problems
 
 
+def unexplained_inferred_status(followups: pd.DataFrame) -> dict[str, pd.Series]:
+    """Per column (note, status_source_id): the follow-ups whose inferred status lacks it.
+    Shared with the records store, which applies the rule before it writes."""
+    inferred = followups["status_basis"] == "inferred"
+    note = followups["note"].fillna("").astype(str).str.strip() == ""
+    source = followups["status_source_id"].fillna("").astype(str).str.strip() == ""
+    return {"note": inferred & note, "status_source_id": inferred & source}
+
+
+def inferred_status_message(action_id: object, column: str) -> str:
+    return (
+        f"follow-up '{action_id}' has an inferred status: its {column} must say what the "
+        "inference rests on"
+    )
+
+
 def _inferred_status_explained(package: LoadedPackage) -> list[Problem]:
     """A status the curators inferred says so and why: a note, and a source for the evidence."""
     if not package.has("followups"):
         return []
     followups = package.table("followups")
     path = package.resource("followups").path
-    inferred = followups["status_basis"] == "inferred"
     problems = []
-    for column, missing in (
-        ("note", followups["note"].fillna("").str.strip() == ""),
-        ("status_source_id", followups["status_source_id"].isna()),
-    ):
-        for idx in np.flatnonzero((inferred & missing).to_numpy(dtype=bool)):
+    for column, missing in unexplained_inferred_status(followups).items():
+        for idx in np.flatnonzero(missing.fillna(False).to_numpy(dtype=bool)):
             problems.append(
                 Problem(
                     path,
@@ -273,8 +294,37 @@ def _inferred_status_explained(package: LoadedPackage) -> list[Problem]:
                     column,
                     None,
                     "inferred-status",
-                    f"follow-up '{followups.at[idx, 'action_id']}' has an inferred status: "
-                    f"its {column} must say what the inference rests on",
+                    inferred_status_message(followups.at[idx, "action_id"], column),
                 )
             )
     return problems
+
+
+def ends_before_start(start: pd.Series, end: pd.Series) -> pd.Series:
+    """The rows whose end date lies before their start date (a meeting cannot end before it
+    begins). Shared with the records store."""
+    return start.notna() & end.notna() & (end < start)
+
+
+def end_before_start_message(start: object, end: object) -> str:
+    return f"the end date {end:%Y-%m-%d} is before the start date {start:%Y-%m-%d}"
+
+
+def _meetings_end_after_start(package: LoadedPackage) -> list[Problem]:
+    """A meeting's end_date is not before its date."""
+    if not package.has("meetings"):
+        return []
+    meetings = package.table("meetings")
+    path = package.resource("meetings").path
+    wrong = ends_before_start(meetings["date"], meetings["end_date"])
+    return [
+        Problem(
+            path,
+            _line(package, "meetings", idx),
+            "end_date",
+            f"{meetings.at[idx, 'end_date']:%Y-%m-%d}",
+            "end-before-start",
+            end_before_start_message(meetings.at[idx, "date"], meetings.at[idx, "end_date"]),
+        )
+        for idx in np.flatnonzero(wrong.fillna(False).to_numpy(dtype=bool))
+    ]

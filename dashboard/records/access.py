@@ -14,6 +14,7 @@ admin = editor + withdraw/restore records and see the full change log.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +49,14 @@ class Identity:
 
 
 ANONYMOUS = Identity(None, Role.VIEWER)
+# One @, something before it, a dotted domain after it, no spaces: enough to tell an address
+# from a name or a stray "@" (the change log must say who made a change).
+EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
+
+
+def is_email(text: str) -> bool:
+    """True when `text` has the shape of an email address."""
+    return EMAIL.fullmatch(text.strip()) is not None
 
 
 def _normalise(entries: Iterable[Any] | None) -> frozenset[str]:

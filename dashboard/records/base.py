@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -31,6 +31,8 @@ CLOSING_STATUSES = ("done", "dropped")
 MAIN_SOURCE = "main source"
 # Curated tables the records refer to (checked against data/, never written).
 CURATED_REFERENCES = ("countries", "cooperation_areas")
+# The tables that link a meeting to its cooperation areas and its sources.
+LINKS = ("meeting_areas", "meeting_sources")
 
 SOURCES = METADATA.tables["sources"]
 MEETINGS = METADATA.tables["meetings"]
@@ -148,8 +150,15 @@ class StoreBase:
 
     @contextmanager
     def _reading(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+        """One read transaction that sees one snapshot of the whole database: every table a
+        read takes is as of the same moment, whatever commits meanwhile (PostgreSQL: REPEATABLE
+        READ, whose snapshot is taken at the first query; SQLite in WAL mode: a read
+        transaction sees the database as of its first read)."""
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
@@ -227,6 +236,31 @@ class StoreBase:
             insert(CHANGE_LOG),
             self._log_row(now(), str(identity.email), table, key, action, before, after),
         )
+
+    @contextmanager
+    def _adding_links(
+        self, conn: Connection, by: str, meeting_ids: Iterable[str], action: str
+    ) -> Iterator[None]:
+        """Around a write that adds areas or sources to meetings that already exist (an
+        import, seeding): each such meeting's version goes up and the change log holds it
+        before and after, so a form opened earlier is refused as stale and shows what changed
+        instead of saving over the new links."""
+        before = {m: self._meeting_snapshot(conn, m) for m in sorted(set(meeting_ids))}
+        yield
+        at = now()
+        for meeting_id, old in before.items():
+            if old is None:
+                continue
+            conn.execute(
+                update(MEETINGS)
+                .where(MEETINGS.c.meeting_id == meeting_id)
+                .values(version=MEETINGS.c.version + 1)
+            )
+            new = self._meeting_snapshot(conn, meeting_id)
+            conn.execute(
+                insert(CHANGE_LOG),
+                self._log_row(at, by, "meetings", meeting_id, action, old, new),
+            )
 
     # -- what several parts read inside their transactions ------------------------------
 

@@ -179,32 +179,30 @@ class FollowupWrites(StoreBase):
                 status_basis=status_basis,
                 status_source_id=source_id,
             )
+            if status_basis == "inferred":  # the follow-up's note says why (data audit rule)
+                row["note"] = note
             problems: list[Problem] = []
 
-            def missing(field: str, message: str) -> None:
-                problems.append(field_problem(res, field, None, "required", message))
-
             if source_id is None and note is None:
-                missing(
-                    "status_source_id",
-                    "give the source of the new status, or a note saying how it is known",
+                problems.append(
+                    field_problem(
+                        res,
+                        "status_source_id",
+                        None,
+                        "required",
+                        "give the source of the new status, or a note saying how it is known",
+                    )
                 )
             try:
                 (typed,) = validate_rows([{**row, "closed": None}], res, self.curated())
             except ValidationFailed as failed:
                 problems += failed.problems
                 typed = None
-            if note is not None:
+            if note is not None and status_basis != "inferred":  # else checked as the row's
                 problems += check_text(res, "note", note)
             if source_id:
                 problems += self._check_sources(conn, res, "status_source_id", [source_id], set())
             inferred = typed is not None and typed["status_basis"] == "inferred"
-            if inferred and note is None:
-                missing("note", "an inferred status needs a note saying what it was inferred from")
-            if inferred and source_id is None:
-                missing(
-                    "status_source_id", "an inferred status needs the source it was inferred from"
-                )
             if typed is not None:
                 effective_date = typed["status_as_of"]
                 if effective_date < before["raised"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -15,6 +16,9 @@ from dashboard.datasets.validate import ERROR, Problem, parse_table
 from dashboard.records.access import Identity, Role
 from dashboard.records.base import (
     CHANGE_LOG,
+    LINKS,
+    MAIN_SOURCE,
+    MEETING_SOURCES,
     MEETINGS,
     STATUS_HISTORY,
     StoreBase,
@@ -54,7 +58,10 @@ class Importing(StoreBase):
             problems += check_frame(text, res, self.curated())
         lines = frame["__line__"].tolist()
         rows = frame_records(frame, res)
+        by = str(identity.email)
         with self._writing() as conn:
+            if table in LINKS:
+                rows, lines = _not_present(conn, table, rows, lines)
             problems += self._import_problems(conn, res, rows, lines)
             if problems:
                 raise ValidationFailed(
@@ -62,25 +69,44 @@ class Importing(StoreBase):
                 )
             if not rows:
                 return 0
-            conn.execute(insert(METADATA.tables[table]), rows)
+            linked = {r["meeting_id"] for r in rows} if table in LINKS else ()
+            with self._adding_links(conn, by, linked, "import"):
+                conn.execute(insert(METADATA.tables[table]), rows)
             at = now()
             conn.execute(
                 insert(CHANGE_LOG),
-                [
-                    self._log_row(
-                        at, str(identity.email), table, self._key(res, r), "import", None, r
-                    )
-                    for r in rows
-                ],
+                [self._log_row(at, by, table, self._key(res, r), "import", None, r) for r in rows],
             )
+            if table == "meetings":
+                self._link_main_sources(conn, by, rows, at)
             if table == "followups":
                 history = []
                 for row in rows:
                     entry = history_entry(row, at)
-                    entry["recorded_by"] = str(identity.email)
+                    entry["recorded_by"] = by
                     history.append(entry)
                 conn.execute(insert(STATUS_HISTORY), history)
         return len(rows)
+
+    def _link_main_sources(
+        self, conn: Connection, by: str, meetings: list[dict[str, Any]], at: datetime
+    ) -> None:
+        """Imported meetings list their main source in meeting_sources, as a recorded one
+        does (the package's rule): the store adds the link rather than leave it to a later
+        import of meeting_sources, which then finds it there already."""
+        res = self._resource("meeting_sources")
+        links = [
+            {"meeting_id": m["meeting_id"], "source_id": m["source_id"], "supports": MAIN_SOURCE}
+            for m in meetings
+        ]
+        conn.execute(insert(MEETING_SOURCES), links)
+        conn.execute(
+            insert(CHANGE_LOG),
+            [
+                self._log_row(at, by, "meeting_sources", self._key(res, r), "import", None, r)
+                for r in links
+            ],
+        )
 
     def _import_problems(
         self, conn: Connection, res: Resource, rows: list[dict[str, Any]], lines: list[int]
@@ -132,3 +158,18 @@ class Importing(StoreBase):
             if res.name == "followups" and row["meeting_id"] in meeting_dates:
                 problems += followup_date_problems(res, row, meeting_dates[row["meeting_id"]], line)
         return problems
+
+
+def _not_present(
+    conn: Connection, table: str, rows: list[dict[str, Any]], lines: list[int]
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """The link rows that are not already in the database exactly as given (a main-source
+    link an import of meetings added, or a file imported twice): those are not new."""
+    columns = METADATA.tables[table].columns
+    present = {tuple(r) for r in conn.execute(select(*columns))}
+    kept = [
+        (row, line)
+        for row, line in zip(rows, lines, strict=True)
+        if tuple(row[c.name] for c in columns) not in present
+    ]
+    return [row for row, _ in kept], [line for _, line in kept]

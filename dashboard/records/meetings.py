@@ -33,6 +33,7 @@ from dashboard.records.followups import FollowupWrites
 from dashboard.records.rules import (
     MAX_TEXT,
     ValidationFailed,
+    forbidden_character_problem,
     validate_rows,
 )
 
@@ -324,17 +325,20 @@ class MeetingWrites(FollowupWrites):
     ) -> int:
         res = self._resource("meetings")
         reason = (reason or "").strip()
-        if not reason or len(reason) > MAX_TEXT or "\x00" in reason:
+        if not reason:
+            wrong = "required", f"give a reason (at most {MAX_TEXT:,} characters)"
+        elif len(reason) > MAX_TEXT:
+            wrong = (
+                "max-length",
+                f"the reason is {len(reason):,} characters long; at most {MAX_TEXT:,} are allowed",
+            )
+        elif (character := forbidden_character_problem(reason)) is not None:
+            wrong = "control-character", character
+        else:
+            wrong = None
+        if wrong is not None:
             raise ValidationFailed(
-                [
-                    field_problem(
-                        res,
-                        "withdrawn_reason",
-                        reason[:80],
-                        "required",
-                        f"give a reason (at most {MAX_TEXT:,} characters)",
-                    )
-                ]
+                [field_problem(res, "withdrawn_reason", reason[:80], wrong[0], wrong[1])]
             )
         with self._writing() as conn:
             before = self._meeting_snapshot(conn, meeting_id)

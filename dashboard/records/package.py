@@ -5,12 +5,31 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 
 import numpy as np
+import pandas as pd
 
-from dashboard.datasets.audit import with_current_as_of
+from dashboard.datasets.audit import uncited_sources, with_current_as_of
 from dashboard.datasets.loader import LoadedPackage
+from dashboard.datasets.package import PackageSpec
 from dashboard.records.store import RecordsStore
+
+
+def shown_records(
+    records: Mapping[str, pd.DataFrame], curated: Mapping[str, pd.DataFrame], spec: PackageSpec
+) -> dict[str, pd.DataFrame]:
+    """The record tables as the pages and the export show them. A source that no shown row
+    cites (only a withdrawn meeting cited it, or a correction removed its last link) stays in
+    the database and its backups, but is not shown: the package's rule that every source is
+    cited holds for what is published, as withdrawn meetings are not published either.
+    `curated` must hold every curated table (their rows cite sources too)."""
+    tables = {**curated, **records}
+    uncited = uncited_sources(tables, spec)
+    if not uncited.any():
+        return dict(records)
+    sources = records["sources"][~uncited.to_numpy(dtype=bool)].reset_index(drop=True)
+    return {**records, "sources": sources}
 
 
 def with_records(package: LoadedPackage, store: RecordsStore) -> LoadedPackage:
@@ -21,6 +40,8 @@ def with_records(package: LoadedPackage, store: RecordsStore) -> LoadedPackage:
     if package.spec is None:
         return package
     records = store.tables()
+    if not package.unavailable - set(records):
+        records = shown_records(records, package.tables, package.spec)
     tables = {**package.tables, **records}
     return dataclasses.replace(
         package,

@@ -4,9 +4,14 @@ One rule set: a form, an import and the CSV package are all checked by
 ``dashboard.datasets.validate`` against ``data/datapackage.json`` (types, required, enums,
 patterns, keys). On top of that, for records only:
 
-- text is at most MAX_TEXT (5,000) characters and holds no NUL character;
+- text is at most MAX_TEXT (5,000) characters and holds no control character other than tab
+  and line breaks, and none of the characters that reorder how text is shown (bidirectional
+  embeddings, overrides and isolates): stored text reads as it is shown;
 - dates lie within DATE_MIN..DATE_MAX (1901-01-01..2099-12-31);
-- references to the curated tables in ``data/`` (countries, cooperation areas) name a known row.
+- references to the curated tables in ``data/`` (countries, cooperation areas) name a known row;
+- the package audit's row rules, applied before a write rather than after an export: no bare
+  URL in text, a meeting does not end before it starts, an inferred status has its note and
+  source.
 
 The store adds the rules that need the database (duplicate ids, known sources and meetings, a
 follow-up not raised before its meeting).
@@ -15,13 +20,24 @@ follow-up not raised before its meeting).
 from __future__ import annotations
 
 import dataclasses
+import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
-from dashboard.datasets.audit import BARE_URL_MESSAGE, SOURCES, URL_PATTERN, text_columns
+from dashboard.datasets.audit import (
+    BARE_URL_MESSAGE,
+    SOURCES,
+    URL_PATTERN,
+    end_before_start_message,
+    ends_before_start,
+    inferred_status_message,
+    text_columns,
+    unexplained_inferred_status,
+)
 from dashboard.datasets.package import Resource
 from dashboard.datasets.validate import ERROR, LINE_COLUMN, Problem, cell_text, parse_rows
 from dashboard.records.models import RECORD_TABLES
@@ -29,6 +45,23 @@ from dashboard.records.models import RECORD_TABLES
 MAX_TEXT = 5_000
 DATE_MIN = date(1901, 1, 1)
 DATE_MAX = date(2099, 12, 31)
+# C0 control characters but tab, line feed and carriage return (a CRLF line end in a CSV cell),
+# and U+202A-U+202E, U+2066-U+2069: embeddings, overrides and isolates that make text display
+# in another order than it is stored (a "right-to-left override" can disguise a name).
+FORBIDDEN_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\u202a-\u202e\u2066-\u2069]")
+
+
+def forbidden_character_problem(value: str) -> str | None:
+    """What is wrong with `value`'s first forbidden character, or None when it has none."""
+    found = FORBIDDEN_CHARACTER.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    name = unicodedata.name(char, "control character")
+    return (
+        f"the text contains an invisible character, U+{ord(char):04X} ({name.lower()}), at "
+        f"position {found.start() + 1}; remove it"
+    )
 
 
 class ValidationFailed(ValueError):
@@ -88,13 +121,15 @@ def check_frame(
                 column.str.len() > MAX_TEXT,
                 fld.name,
                 "max-length",
-                lambda v: f"the text is {len(v):,} characters long; at most {MAX_TEXT:,} are kept",
+                lambda v: (
+                    f"the text is {len(v):,} characters long; at most {MAX_TEXT:,} are allowed"
+                ),
             )
             report(
-                column.str.contains("\x00", regex=False),
+                column.str.contains(FORBIDDEN_CHARACTER, na=False),
                 fld.name,
                 "control-character",
-                lambda _v: "the text contains a NUL character (\\x00); remove it",
+                lambda v: forbidden_character_problem(v) or "",
             )
         elif fld.type == "date":
             dates = pd.to_datetime(column, format="%Y-%m-%d", errors="coerce")
@@ -104,6 +139,7 @@ def check_frame(
                 "date-range",
                 lambda v: f"{v} is outside {DATE_MIN:%Y}–{DATE_MAX:%Y}; check the year",
             )
+    problems += _audit_row_rules(text, resource)
     for fk in resource.foreign_keys:
         target = fk.resource or resource.name
         if target in RECORD_TABLES or target not in curated:
@@ -117,6 +153,42 @@ def check_frame(
                 "foreign-key",
                 lambda v, target=target: f"'{v}' is not a known entry of {target}",
             )
+    return problems
+
+
+def _audit_row_rules(text: pd.DataFrame, resource: Resource) -> list[Problem]:
+    """The package audit's rules that one row decides (the audit's own functions), applied to
+    rows as text before they are written."""
+    problems: list[Problem] = []
+    lines = text[LINE_COLUMN]
+    names = set(text.columns)
+    if resource.name == "meetings" and {"date", "end_date"} <= names:
+        start = pd.to_datetime(text["date"], format="%Y-%m-%d", errors="coerce")
+        end = pd.to_datetime(text["end_date"], format="%Y-%m-%d", errors="coerce")
+        for idx in text.index[ends_before_start(start, end).to_numpy(dtype=bool)]:
+            problems.append(
+                Problem(
+                    resource.path,
+                    int(lines[idx]),
+                    "end_date",
+                    str(text.at[idx, "end_date"]),
+                    "end-before-start",
+                    end_before_start_message(start[idx], end[idx]),
+                )
+            )
+    if resource.name == "followups" and {"status_basis", "note", "status_source_id"} <= names:
+        for column, missing in unexplained_inferred_status(text).items():
+            for idx in text.index[missing.fillna(False).to_numpy(dtype=bool)]:
+                problems.append(
+                    Problem(
+                        resource.path,
+                        int(lines[idx]),
+                        column,
+                        None,
+                        "inferred-status",
+                        inferred_status_message(text.at[idx, "action_id"], column),
+                    )
+                )
     return problems
 
 
