@@ -11,10 +11,12 @@ API (stable; the pages build on it)::
 
     from dashboard.records import AccessRules, Identity, RecordsStore, Role
     rules = AccessRules.from_mapping(st.secrets.get("access", {}))
-    me = rules.identity_for(st.user.email if st.user.is_logged_in else None)
+    me = rules.identity_for(email)    # the pages: dashboard.ui.account.current_identity()
+                                      # (it also refuses a cookie_secret anyone could know)
 
     store = RecordsStore()            # or RecordsStore(url, data_dir)
-    store.upgrade()                   # create/migrate the schema and seed from data/ (idempotent)
+    store.upgrade()                   # create/migrate the schema and seed from data/ (idempotent);
+                                      # UpgradeFailed (one line; nothing changed) when it cannot
     store.revision() -> int           # grows with every write: key caches by it
     store.tables() -> {name: DataFrame}   # sources, meetings, meeting_areas, meeting_sources,
                                           # followups; typed as the CSV loader; withdrawn left out
@@ -31,6 +33,8 @@ API (stable; the pages build on it)::
     store.import_csv(me, table, raw_bytes) -> rows added
     store.history(table, key), store.status_history(action_id),
     store.recent_changes(since=None, limit=200) -> DataFrame
+    store.backup(path), store.restore(path) -> summary   # every table as of one snapshot;
+                                      # restore into an empty database (BackupRefused otherwise)
 
     with_records(package, store) -> LoadedPackage   # the package with the database's records
 

@@ -7,8 +7,8 @@ and refuses an edit made on a stale version (Conflict, nothing overwritten).
 
 One module per concern, each a part of `RecordsStore`: ``base`` (connections, errors, change
 log, roles), ``schema`` (migrations and seeding), ``reading``, ``followups``, ``meetings``
-(which records a meeting's follow-ups through ``followups``), ``importing``; the rules every
-write passes are in ``rules``.
+(which records a meeting's follow-ups through ``followups``), ``importing``, ``backup``; the
+rules every write passes are in ``rules``.
 """
 
 from __future__ import annotations
