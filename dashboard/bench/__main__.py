@@ -1,6 +1,7 @@
 """Command line for the benchmarks.
 
 python -m dashboard.bench [all] [--quick] [--json FILE] ...   everything, one table + JSON
+python -m dashboard.bench save [--quick] [--saves N] ...      only save → visible (see save.py)
 python -m dashboard.bench synth [--out DIR] [--scale 1.0]     only write a synthetic package
 python -m dashboard.bench load [--data-dir DIR]               cold CSV vs warm Parquet load
 python -m dashboard.bench profile /timeline [--data-dir DIR]  where one page's rerun goes
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from dashboard.bench.load import measure_load, report
 
-COMMANDS = {"all", "load", "synth", "profile"}
+COMMANDS = {"all", "save", "load", "synth", "profile"}
 
 
 def _all_options(parser: argparse.ArgumentParser) -> None:
@@ -36,6 +37,9 @@ def _all_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--reruns", type=int, help=f"AppTest reruns per page ({defaults.reruns})")
     parser.add_argument("--sessions", type=int, help=f"concurrent sessions ({defaults.sessions})")
+    parser.add_argument(
+        "--saves", type=int, help=f"save → visible rounds per data set ({defaults.saves})"
+    )
     parser.add_argument("--scale", type=float, help="synthetic size, 1.0 = about 100× today")
     parser.add_argument(
         "--synthetic-dir",
@@ -72,6 +76,7 @@ def _settings(args: argparse.Namespace):
         "rounds": args.rounds,
         "reruns": args.reruns,
         "sessions": args.sessions,
+        "saves": args.saves,
         "scale": args.scale,
         "synthetic_dir": args.synthetic_dir,
         "page_budget_s": args.page_budget,
@@ -88,6 +93,7 @@ def _settings(args: argparse.Namespace):
         skip_synthetic=args.no_synthetic,
         skip_browser=args.no_browser,
         database_url=args.database_url,
+        save_only=args.command == "save",
     )
 
 
@@ -100,6 +106,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dashboard.bench")
     sub = parser.add_subparsers(dest="command", required=True)
     _all_options(sub.add_parser("all", help="everything (the default): one table + JSON"))
+    _all_options(
+        sub.add_parser(
+            "save",
+            help="only save → visible on the timeline and the first rerun after a save, "
+            "today's and synthetic data (the page options do not apply)",
+        )
+    )
     load = sub.add_parser("load", help="cold CSV load vs warm Parquet load of the data package")
     load.add_argument("--data-dir", type=Path, default=None)
     load.add_argument("--repeat", type=int, default=5)

@@ -158,7 +158,7 @@ class NoRerun(Exception):
     """The change started no rerun (e.g. the click missed a re-rendered option)."""
 
 
-def _timed(page, action: Callable[[], None], timeout_ms: float) -> float:
+def timed(page, action: Callable[[], None], timeout_ms: float) -> float:
     """Milliseconds from the key press or pointer press `action` makes to the redrawn page."""
     page.evaluate(ARM_RERUN_TIMER)
     action()
@@ -181,8 +181,8 @@ def _pick_option(page, input_locator, label: str, timeout_ms: float) -> float:
     option.wait_for(timeout=UI_TIMEOUT_MS)
     if options.count() == 1:  # the only match: Enter picks it (a click can miss while the
         _wait_until_highlighted(page, input_locator, option)  # list settles)
-        return _timed(page, lambda: page.keyboard.press("Enter"), timeout_ms)
-    return _timed(page, option.click, timeout_ms)
+        return timed(page, lambda: page.keyboard.press("Enter"), timeout_ms)
+    return timed(page, option.click, timeout_ms)
 
 
 def _wait_until_highlighted(page, input_locator, option) -> None:
@@ -229,7 +229,7 @@ def change_filter_times(
         try:
             if target.filter_kind == "multiselect" and n % 2 == 1:
                 field_input.click()  # remove the country added by the previous change
-                times.append(_timed(page, lambda: page.keyboard.press("Backspace"), timeout_ms))
+                times.append(timed(page, lambda: page.keyboard.press("Backspace"), timeout_ms))
                 continue
             try:
                 times.append(_pick_option(page, field_input, label, timeout_ms))

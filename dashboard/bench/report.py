@@ -17,6 +17,9 @@ BASELINE_INTERACTION_PAGES = ("/country", "/compare")
 SCALE_INTERACTION_LIMIT = 2.0  # synthetic / today
 RECORDS_INTERACTION_LIMIT = 1.1  # with the records database / CSV-only
 SESSION_MB_LIMIT = 30.0  # synthetic, per added session
+SAVE_VISIBLE_LIMIT_S = 1.0  # a saved meeting on the open timeline, per data set
+SAVE_RERUN_LIMIT = 1.3  # the first rerun after a save / an ordinary rerun, per data set
+SAVE_PAGE = "/timeline"
 
 
 def _ratio(value: float | None, reference: float | None) -> float | None:
@@ -71,6 +74,23 @@ def evaluate_targets(figures: dict) -> list[dict]:
         synth.get("memory_mb", {}).get("per_session"),
         SESSION_MB_LIMIT,
     )
+    for name in (TODAY, SYNTHETIC):
+        save = figures.get(name, {}).get("save", {})
+        visible = save.get("save_visible_ms")
+        check(
+            f"save → visible {SAVE_PAGE}, {name} (s)",
+            None if visible is None else visible / 1000,
+            SAVE_VISIBLE_LIMIT_S,
+        )
+        for label, key in (
+            ("rerun after a save", "rerun_after_save_ms"),
+            ("… a save not shown", "rerun_after_unshown_save_ms"),
+        ):
+            check(
+                f"{label} / ordinary, {name}",
+                _ratio(save.get(key), save.get("ordinary_rerun_ms")),
+                SAVE_RERUN_LIMIT,
+            )
     return checks
 
 
@@ -132,6 +152,14 @@ def print_table(results: dict) -> None:
         row(f"chart data {path} (KB)", page_value("chart_bytes", path, 1 / 1024), 1)
     for path in paths:
         row(f"table data {path} (KB)", page_value("table_bytes", path, 1 / 1024), 1)
+
+    def save(key: str) -> Callable[[str], float | None]:
+        return lambda n: figures[n].get("save", {}).get(key)
+
+    row(f"save → visible {SAVE_PAGE} (ms)", save("save_visible_ms"))
+    row(f"rerun after a save {SAVE_PAGE} (ms)", save("rerun_after_save_ms"))
+    row("  … after a save not shown (ms)", save("rerun_after_unshown_save_ms"))
+    row(f"ordinary rerun {SAVE_PAGE} (ms)", save("ordinary_rerun_ms"))
 
     def memory(key: str) -> Callable[[str], float | None]:
         return lambda n: figures[n].get("memory_mb", {}).get(key)

@@ -2,6 +2,7 @@
 about 100 times (and, if asked, today's data with a records database).
 
 python -m dashboard.bench [all] [--quick] [--json FILE] [...]   (see __main__.py)
+python -m dashboard.bench save [...]   only save → visible and the rerun after a save
 
 Everything it starts it stops (servers in `finally`, browser contexts closed); every loop is
 bounded by the repeat counts; all traffic stays on 127.0.0.1. The synthetic package and the
@@ -42,6 +43,7 @@ from dashboard.bench.report import (
     evaluate_targets,
     print_table,
 )
+from dashboard.bench.save import measure_save
 from dashboard.bench.server import APP, BASELINE_APP, ROOT, chromium
 from dashboard.bench.synthetic import generate
 from dashboard.datasets.loader import DEFAULT_DATA_DIR, load_package
@@ -70,6 +72,8 @@ class Settings:
     # The dashboard once more on today's data with this records database
     # (DASHBOARD_DATABASE_URL), for "with the records database within 1.1x of CSV-only".
     database_url: str | None = None
+    saves: int = 5  # save → visible rounds per data set
+    save_only: bool = False  # only the save → visible figures (python -m dashboard.bench save)
 
 
 QUICK = {
@@ -81,6 +85,7 @@ QUICK = {
     "scale": 0.1,
     "page_budget_s": 20.0,
     "memory_budget_s": 30.0,
+    "saves": 2,
 }
 
 
@@ -155,6 +160,11 @@ def run_all(settings: Settings) -> dict:
             "floor": "per page, the page's elements snapshotted under AppTest (today's data; "
             "no filter, and each typed country alone in the filter) and replayed by "
             "floor_app.py from prebuilt figures and frames",
+            "save_visible": "a meeting recorded through the store (fresh SQLite records "
+            "database) -> the paint after the next rerun (the 'r' key) of the timeline in "
+            "Chromium, which must count it; median of rounds on an idle server",
+            "rerun_after_save": "that rerun alone, key press -> paint, beside an ordinary rerun "
+            "(the same key, nothing saved) of the same round",
         },
         "figures": {},
         "notes": [],
@@ -182,57 +192,10 @@ def run_all(settings: Settings) -> dict:
             for name, d in datasets.items()
         }
 
-        pages = app_pages()
-        if settings.pages:
-            pages = {path: file for path, file in pages.items() if path in settings.pages}
-        today = datasets[TODAY]
-        print("Snapshotting every page for the same-shape floor…", flush=True)
-        with serverwork.environment(today.env):
-            snapshot = take_snapshot(APP, settings.timeout_s, settings.countries)
-        floor_env = {SNAPSHOT_ENV: str(write_snapshot(snapshot, work / "floor-snapshot.pkl"))}
-        for kind in sorted(snapshot.skipped_kinds()):
-            results["notes"].append(f"floor: element kind {kind!r} is not replayed")
-        today_choices = _country_names(today.data_dir, settings.countries)
-        targets = [
-            bb.Target(BASELINE, BASELINE_APP, {}, ["/"], "selectbox", ["Series 2", "Series 3"]),
-            bb.Target(FLOOR, FLOOR_APP, floor_env, list(pages), "multiselect", today_choices),
-        ]
-        for d in datasets.values():
-            choices = _country_names(d.data_dir, settings.countries)
-            targets.append(bb.Target(d.name, APP, d.env, list(pages), "multiselect", choices))
-        if settings.database_url:
-            records_env = {**today.env, "DASHBOARD_DATABASE_URL": settings.database_url}
-            targets.append(
-                bb.Target(RECORDS, APP, records_env, list(pages), "multiselect", today_choices)
-            )
-
-        print("Server work per rerun (AppTest)…", flush=True)
-        for target in targets:
-            page_choices: dict[str, serverwork.PageChoice] = pages
-            if target.name == BASELINE:
-                page_choices = {"/": None}
-            elif target.name == FLOOR:
-                page_choices = {
-                    path: partial(switch_floor_page, url_path=path.strip("/")) for path in pages
-                }
-            figures = serverwork.measure_pages(
-                Path(target.app),
-                page_choices,
-                target.env,
-                settings.reruns,
-                settings.timeout_s,
-                settings.page_budget_s,
-            )
-            for path, page in figures.items():
-                for message in page.pop("exception_messages", []):
-                    results["notes"].append(f"{target.name} {path}: exception: {message}"[:300])
-            results["figures"].setdefault(target.name, {})["pages"] = {
-                path: dict(page) for path, page in figures.items()
-            }
-            print(f"  {target.name}: done", flush=True)
-
+        if not settings.save_only:
+            _page_figures(settings, datasets, changes, work, log_dir, results)
         if not settings.skip_browser:
-            _browser_figures(settings, targets, changes, log_dir, results)
+            _save_figures(settings, datasets, work, log_dir, results)
     finally:
         if settings.keep:
             print(f"Kept the work folder {work}")
@@ -246,6 +209,93 @@ def run_all(settings: Settings) -> dict:
     settings.json_path.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     print(f"\nFigures written to {settings.json_path} (run took {results['runtime_s']:.0f} s)")
     return results
+
+
+def _page_figures(
+    settings: Settings,
+    datasets: dict[str, Dataset],
+    changes: int,
+    work: Path,
+    log_dir: Path,
+    results: dict,
+) -> None:
+    """Per page: the floor, server work per rerun (AppTest) and, in Chromium, cold start,
+    interaction and memory."""
+    pages = app_pages()
+    if settings.pages:
+        pages = {path: file for path, file in pages.items() if path in settings.pages}
+    today = datasets[TODAY]
+    print("Snapshotting every page for the same-shape floor…", flush=True)
+    with serverwork.environment(today.env):
+        snapshot = take_snapshot(APP, settings.timeout_s, settings.countries)
+    floor_env = {SNAPSHOT_ENV: str(write_snapshot(snapshot, work / "floor-snapshot.pkl"))}
+    for kind in sorted(snapshot.skipped_kinds()):
+        results["notes"].append(f"floor: element kind {kind!r} is not replayed")
+    today_choices = _country_names(today.data_dir, settings.countries)
+    targets = [
+        bb.Target(BASELINE, BASELINE_APP, {}, ["/"], "selectbox", ["Series 2", "Series 3"]),
+        bb.Target(FLOOR, FLOOR_APP, floor_env, list(pages), "multiselect", today_choices),
+    ]
+    for d in datasets.values():
+        choices = _country_names(d.data_dir, settings.countries)
+        targets.append(bb.Target(d.name, APP, d.env, list(pages), "multiselect", choices))
+    if settings.database_url:
+        records_env = {**today.env, "DASHBOARD_DATABASE_URL": settings.database_url}
+        targets.append(
+            bb.Target(RECORDS, APP, records_env, list(pages), "multiselect", today_choices)
+        )
+
+    print("Server work per rerun (AppTest)…", flush=True)
+    for target in targets:
+        page_choices: dict[str, serverwork.PageChoice] = pages
+        if target.name == BASELINE:
+            page_choices = {"/": None}
+        elif target.name == FLOOR:
+            page_choices = {
+                path: partial(switch_floor_page, url_path=path.strip("/")) for path in pages
+            }
+        figures = serverwork.measure_pages(
+            Path(target.app),
+            page_choices,
+            target.env,
+            settings.reruns,
+            settings.timeout_s,
+            settings.page_budget_s,
+        )
+        for path, page in figures.items():
+            for message in page.pop("exception_messages", []):
+                results["notes"].append(f"{target.name} {path}: exception: {message}"[:300])
+        results["figures"].setdefault(target.name, {})["pages"] = {
+            path: dict(page) for path, page in figures.items()
+        }
+        print(f"  {target.name}: done", flush=True)
+
+    if not settings.skip_browser:
+        _browser_figures(settings, targets, changes, log_dir, results)
+
+
+def _save_figures(
+    settings: Settings, datasets: dict[str, Dataset], work: Path, log_dir: Path, results: dict
+) -> None:
+    """Save → visible on the timeline, and the first rerun after a save, per data set."""
+    with chromium() as browser:
+        for name, d in datasets.items():
+            print(f"Save → visible: {name}…", flush=True)
+            try:
+                measured = measure_save(
+                    browser,
+                    d.data_dir,
+                    d.env,
+                    work / f"records-{name}.sqlite",
+                    log_dir,
+                    settings.saves,
+                    settings.timeout_s,
+                )
+            except Exception as exc:  # noted; the other data set is still measured
+                results["notes"].append(f"{name}: save → visible failed: {exc!r}"[:500])
+                continue
+            results["figures"].setdefault(name, {})["save"] = measured.summary()
+            results["notes"] += [f"{name} save → visible: {note}" for note in measured.notes]
 
 
 def _browser_figures(

@@ -95,6 +95,25 @@ class StreamlitServer:
                 return int(line.split()[1]) / 1024
         raise RuntimeError("VmRSS not found")
 
+    def cpu_s(self) -> float:
+        """CPU seconds the server process has used so far, every thread (Linux: /proc/PID/stat
+        utime + stime)."""
+        assert self.process is not None
+        stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def wait_until_idle(self, quiet_s: float = 0.5, timeout_s: float = 60) -> bool:
+        """Wait until the server uses (almost) no CPU for `quiet_s` (its background work, e.g.
+        building the partner pages ahead, is done); False if it was still busy at `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            before = self.cpu_s()
+            time.sleep(quiet_s)
+            if self.cpu_s() - before < 0.05 * quiet_s:
+                return True
+        return False
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()

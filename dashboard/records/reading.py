@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Select,
     String,
     Table,
     cast,
     func,
+    or_,
     select,
 )
 
@@ -23,8 +28,6 @@ from dashboard.datasets.validate import empty_frame
 from dashboard.records.base import (
     CHANGE_LOG,
     FOLLOWUPS,
-    MEETING_AREAS,
-    MEETING_SOURCES,
     MEETINGS,
     REVISION,
     SOURCES,
@@ -33,7 +36,33 @@ from dashboard.records.base import (
     StoreBase,
     utc,
 )
-from dashboard.records.models import METADATA
+from dashboard.records.models import METADATA, RECORD_TABLES
+
+# Past this many change-log entries since the last read, the tables are read afresh.
+INCREMENTAL_LIMIT = 1000
+LINK_TABLES = ("meeting_areas", "meeting_sources")
+
+
+@dataclass(frozen=True)
+class RecordTables:
+    """The five record tables as of one snapshot of the database (`Reading.read_tables`), and
+    where that snapshot stands: the revision and the last change-log entry it includes."""
+
+    frames: dict[str, pd.DataFrame]
+    revision: int
+    last_change: int
+    # The tables read again, in full or in part, by the read that made these frames.
+    changed: frozenset[str] = frozenset(RECORD_TABLES)
+
+
+@dataclass
+class _Changed:
+    """What the change-log entries since a read name: sources, follow-ups, and meetings whose
+    row, visibility, areas or sources changed."""
+
+    sources: set[str] = field(default_factory=set)
+    meetings: set[str] = field(default_factory=set)
+    followups: set[str] = field(default_factory=set)
 
 
 class Reading(StoreBase):
@@ -47,37 +76,155 @@ class Reading(StoreBase):
             return int(conn.scalar(select(REVISION.c.value).where(REVISION.c.id == 1)) or 0)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The five record tables, typed as the package loader types the CSV files; withdrawn
-        meetings and their areas, sources and follow-ups left out."""
-        visible = MEETINGS.c.withdrawn_at.is_(None)
-        shown = select(MEETINGS.c.meeting_id).where(visible)
-        queries = {
-            "sources": select(SOURCES).order_by(SOURCES.c.source_id),
-            "meetings": select(MEETINGS).where(visible).order_by(MEETINGS.c.meeting_id),
-            "meeting_areas": select(MEETING_AREAS)
-            .where(MEETING_AREAS.c.meeting_id.in_(shown))
-            .order_by(MEETING_AREAS.c.meeting_id, MEETING_AREAS.c.area_id),
-            "meeting_sources": select(MEETING_SOURCES)
-            .where(MEETING_SOURCES.c.meeting_id.in_(shown))
-            .order_by(MEETING_SOURCES.c.meeting_id, MEETING_SOURCES.c.source_id),
-            "followups": select(FOLLOWUPS)
-            .where(FOLLOWUPS.c.meeting_id.in_(shown))
-            .order_by(FOLLOWUPS.c.action_id),
-        }
-        frames: dict[str, pd.DataFrame] = {}
+        """The five record tables, typed as the package loader types the CSV files, each in
+        the order of its key; withdrawn meetings and their areas, sources and follow-ups left
+        out."""
+        return self.read_tables().frames
+
+    def read_tables(self, previous: RecordTables | None = None) -> RecordTables:
+        """The record tables as `tables()` gives them, all from one snapshot of the database.
+
+        Given an earlier read of this database, only the records named by the change log since
+        then are read again, and every other row is taken from `previous`: the frames equal a
+        full read, as every write logs each record it changes (a meeting's entry covers its
+        areas and sources) and writes are serialised, so log ids grow in commit order. The
+        tables are read in full when the log cannot tell: no earlier read or an empty one, the
+        database went back, the revision moved without a log entry, or too many entries.
+        """
         with self._reading() as conn:
-            visible_ids = set(conn.scalars(shown))
-            for name, query in queries.items():
-                res = self._resource(name)
-                query = query.with_only_columns(
-                    *_as_text_columns(METADATA.tables[name], res, conn.dialect.name)
-                )
-                frames[name] = _typed_frame(conn.execute(query).all(), res)
-        resolved = frames["followups"]["resolved_by_meeting_id"]
-        frames["followups"]["resolved_by_meeting_id"] = resolved.where(
-            resolved.isin(visible_ids), pd.NA
-        )
+            revision = int(conn.scalar(select(REVISION.c.value).where(REVISION.c.id == 1)) or 0)
+            last_change = int(conn.scalar(select(func.max(CHANGE_LOG.c.id))) or 0)
+            if previous is not None and (previous.revision, previous.last_change) == (
+                revision,
+                last_change,
+            ):
+                return previous
+            changed = self._changed_since(conn, previous, revision, last_change)
+            if previous is None or changed is None:
+                return RecordTables(self._read_all(conn), revision, last_change)
+            frames, tables = self._read_changed(conn, previous.frames, changed)
+        return RecordTables(frames, revision, last_change, tables)
+
+    def _read_all(self, conn: Connection) -> dict[str, pd.DataFrame]:
+        shown = select(MEETINGS.c.meeting_id).where(MEETINGS.c.withdrawn_at.is_(None))
+        frames = {
+            "sources": self._frame(conn, "sources"),
+            "meetings": self._frame(conn, "meetings", MEETINGS.c.withdrawn_at.is_(None)),
+        }
+        for name in LINK_TABLES:
+            table = METADATA.tables[name]
+            frames[name] = self._frame(conn, name, table.c.meeting_id.in_(shown))
+        followups = self._frame(conn, "followups", FOLLOWUPS.c.meeting_id.in_(shown))
+        frames["followups"] = _resolved_if_shown(followups, frames["meetings"])
         return frames
+
+    def _changed_since(
+        self, conn: Connection, previous: RecordTables | None, revision: int, last_change: int
+    ) -> _Changed | None:
+        """The records changed since `previous`, by the change log; None when it cannot tell."""
+        if (
+            previous is None
+            or previous.last_change == 0
+            or revision < previous.revision
+            or last_change <= previous.last_change
+        ):
+            return None
+        log = CHANGE_LOG.c
+        entries = conn.execute(
+            select(log.table_name, log.record_key, log.after, log.before)
+            .where(log.id > previous.last_change)
+            .limit(INCREMENTAL_LIMIT + 1)
+        ).all()
+        if len(entries) > INCREMENTAL_LIMIT:
+            return None
+        changed = _Changed()
+        for table, key, after, before in entries:
+            if table == "sources":
+                changed.sources.add(key)
+            elif table == "meetings":
+                changed.meetings.add(key)
+            elif table == "followups":
+                changed.followups.add(key)
+            elif table in LINK_TABLES and (after or before or {}).get("meeting_id"):
+                changed.meetings.add((after or before)["meeting_id"])
+            else:
+                return None
+        return changed
+
+    def _read_changed(
+        self, conn: Connection, frames: dict[str, pd.DataFrame], changed: _Changed
+    ) -> tuple[dict[str, pd.DataFrame], frozenset[str]]:
+        """`frames` with the rows of the changed records read again; and the tables touched."""
+        frames = dict(frames)
+        touched: set[str] = set()
+
+        def splice(name: str, stale: pd.Series, fresh: pd.DataFrame) -> None:
+            gone = stale.to_numpy(dtype=bool)
+            if gone.any() or not fresh.empty:
+                frames[name] = _merged(
+                    frames[name][~gone], fresh, self._resource(name).primary_key[0]
+                )
+                touched.add(name)
+
+        sources, meetings = sorted(changed.sources), sorted(changed.meetings)
+        if sources:
+            fresh = self._frame(conn, "sources", SOURCES.c.source_id.in_(sources))
+            splice("sources", frames["sources"]["source_id"].isin(sources), fresh)
+        if meetings:
+            fresh = self._frame(
+                conn,
+                "meetings",
+                MEETINGS.c.meeting_id.in_(meetings),
+                MEETINGS.c.withdrawn_at.is_(None),
+            )
+            splice("meetings", frames["meetings"]["meeting_id"].isin(meetings), fresh)
+            shown = list(fresh["meeting_id"])
+            for name in LINK_TABLES:
+                table = METADATA.tables[name]
+                links = self._frame(conn, name, table.c.meeting_id.in_(shown))
+                splice(name, frames[name]["meeting_id"].isin(meetings), links)
+        if meetings or changed.followups:
+            # A follow-up is shown with its meeting, and its resolving meeting only while that
+            # is shown: a changed meeting reads again the follow-ups it has and it resolved.
+            fresh = self._frame(
+                conn,
+                "followups",
+                MEETINGS.c.withdrawn_at.is_(None),
+                or_(
+                    FOLLOWUPS.c.action_id.in_(sorted(changed.followups)),
+                    FOLLOWUPS.c.meeting_id.in_(meetings),
+                    FOLLOWUPS.c.resolved_by_meeting_id.in_(meetings),
+                ),
+                join=MEETINGS,
+            )
+            fresh = _resolved_if_shown(fresh, frames["meetings"])
+            old = frames["followups"]
+            stale = old["action_id"].isin([*changed.followups, *fresh["action_id"]])
+            stale |= old["meeting_id"].isin(meetings)
+            splice("followups", stale, fresh)
+        return frames, frozenset(touched)
+
+    def _frame(
+        self,
+        conn: Connection,
+        name: str,
+        *where: ColumnElement[bool],
+        join: Table | None = None,
+    ) -> pd.DataFrame:
+        """The rows of record table `name` that meet `where` (its meetings joined in if
+        `join`), typed, in the order of its key."""
+        res = self._resource(name)
+        table = METADATA.tables[name]
+        query = select(*_as_text_columns(table, res, conn.dialect.name))
+        if join is not None:
+            query = query.join(join, join.c.meeting_id == table.c.meeting_id)
+        rows = conn.execute(query.where(*where)).all()
+        return _ordered(_typed_frame(rows, res, self._templates[name]), res)
+
+    @functools.cached_property
+    def _templates(self) -> dict[str, pd.DataFrame]:
+        """Each record table with no rows, typed as the loader types the CSV table."""
+        return {name: empty_frame(self._resource(name)) for name in RECORD_TABLES}
 
     def meeting(self, meeting_id: str) -> dict[str, Any]:
         """One meeting with its version, ``area_ids``, ``source_ids`` (main source first) and
@@ -201,11 +348,47 @@ def _as_text_columns(table: Table, res: Resource, dialect: str) -> list[ColumnEl
     return [iso(table.c[f.name]) if f.type == "date" else table.c[f.name] for f in res.fields]
 
 
-def _typed_frame(rows: Sequence[Sequence[Any]], res: Resource) -> pd.DataFrame:
-    """Rows from the database (dates as ISO text) typed as the loader types the CSV table."""
-    template = empty_frame(res)
+def _ordered(frame: pd.DataFrame, res: Resource) -> pd.DataFrame:
+    """`frame` in the order of its key, by code point whatever the database's collation (so a
+    read in part and a full read agree, on SQLite and PostgreSQL alike)."""
+    return frame.sort_values(list(res.primary_key), ignore_index=True)
+
+
+def _merged(kept: pd.DataFrame, fresh: pd.DataFrame, first_key: str) -> pd.DataFrame:
+    """Two frames in key order as one, in key order, without sorting the whole again: each
+    fresh row goes before the first kept row with a greater `first_key` (the rows of one
+    `first_key` value are all in one of the two)."""
+    if fresh.empty:
+        return kept.reset_index(drop=True)
+    at = np.searchsorted(kept[first_key].to_numpy(), fresh[first_key].to_numpy())
+    fresh_at = at + np.arange(len(fresh))
+    kept_at = np.arange(len(kept)) + np.searchsorted(at, np.arange(len(kept)), side="right")
+    order = np.empty(len(kept) + len(fresh), dtype=np.intp)
+    order[kept_at] = np.arange(len(kept))
+    order[fresh_at] = np.arange(len(kept), len(kept) + len(fresh))
+    return pd.concat([kept, fresh], ignore_index=True).take(order).reset_index(drop=True)
+
+
+def _resolved_if_shown(followups: pd.DataFrame, meetings: pd.DataFrame) -> pd.DataFrame:
+    """`followups` with a resolving meeting that is not shown (withdrawn) left blank."""
+    resolved = followups["resolved_by_meeting_id"]
+    named = meetings["meeting_id"]
+    # Look up the few ids named among the many meetings, not the other way round (pandas
+    # turns the values looked up into Python objects, one by one).
+    shown = named[named.isin(resolved.dropna().unique())]
+    kept = resolved.isna() | resolved.isin(shown)
+    if kept.all():
+        return followups
+    return followups.assign(resolved_by_meeting_id=resolved.where(kept, pd.NA))
+
+
+def _typed_frame(
+    rows: Sequence[Sequence[Any]], res: Resource, template: pd.DataFrame
+) -> pd.DataFrame:
+    """Rows from the database (dates as ISO text) typed as the loader types the CSV table
+    (`template`: the table with no rows)."""
     if not rows:
-        return template
+        return template.copy(deep=False)
     columns: dict[str, pd.Series] = {}
     # Column by column from plain tuples: much faster than a frame from SQLAlchemy Row objects.
     for fld, values in zip(res.fields, zip(*map(tuple, rows), strict=True), strict=True):

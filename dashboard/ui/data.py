@@ -25,7 +25,7 @@ from dashboard.datasets.loader import (
 )
 from dashboard.datasets.validate import Problem
 from dashboard.records.database import UpgradeFailed, database_url, describe
-from dashboard.records.package import with_records
+from dashboard.records.package import JoinedPackage, join_records
 from dashboard.records.store import RecordsStore
 from dashboard.ui.text import plain
 
@@ -58,7 +58,8 @@ def _seeded_store(url: str, data_dir: str, fingerprint: tuple) -> RecordsStore:
 # the sidebar, the page and the export tools, and three trips through st.cache_resource
 # (hashing the fingerprint each time) cost more than the rest of the lookup.
 _latest_store: dict[tuple[str, str], tuple[tuple, RecordsStore]] = {}
-_latest_package: dict[tuple[str, str], tuple[tuple, LoadedPackage]] = {}
+# The last join also is the base of the next: after a save only what changed is read again.
+_latest_package: dict[tuple[str, str], tuple[tuple, JoinedPackage]] = {}
 # The upgrade that failed per (database, data folder): data/'s fingerprint then, and why. Not
 # tried again at every rerun (a failed migration copies tables and rolls back, holding the
 # write lock meanwhile) but when data/ changes or the process restarts, as it does after an
@@ -90,8 +91,12 @@ def _current_store(url: str, data_dir: str, fingerprint: tuple) -> RecordsStore:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _with_records(data_dir: str, fingerprint: tuple, url: str, revision: int) -> LoadedPackage:
-    return with_records(_load_cached(data_dir, fingerprint), _store(url, data_dir))
+def _with_records(
+    data_dir: str, fingerprint: tuple, url: str, revision: int, _previous: JoinedPackage | None
+) -> JoinedPackage:
+    """The package at `revision`; `_previous` (not part of the key): the last join with this
+    database, whose unchanged records are taken over."""
+    return join_records(_load_cached(data_dir, fingerprint), _store(url, data_dir), _previous)
 
 
 def get_package() -> LoadedPackage:
@@ -106,10 +111,12 @@ def get_package() -> LoadedPackage:
         place, state = (url, data_dir), (fingerprint, revision)
         latest = _latest_package.get(place)
         if latest is not None and latest[0] == state:
-            return latest[1]
-        package = _with_records(data_dir, fingerprint, url, revision)
-        _latest_package[place] = (state, package)
-        return package
+            return latest[1].package
+        joined = _with_records(
+            data_dir, fingerprint, url, revision, None if latest is None else latest[1]
+        )
+        _latest_package[place] = (state, joined)
+        return joined.package
     except UpgradeFailed as failed:
         # Readers still get the curated data, told plainly that the records are not current.
         st.error(
