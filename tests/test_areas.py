@@ -188,3 +188,17 @@ def test_each_filter_changes_the_matrix() -> None:
     data = next(d.value for d in in_2024.dataframe if "Partner strength" in d.value.columns)
     assert data["Meetings that discussed it"].sum() == 0  # Romania's meetings are from 2025
     assert "No meeting in the period" in page_text(in_2024)
+
+
+def test_a_programme_only_named_with_others_is_not_counted_as_funding_the_area() -> None:
+    package = load_package()
+    areas = area_columns(package, Filters(areas=("renewable-energy",)))
+    (energy,) = area_funding(package, areas).to_dict("records")
+    # Only the Horizon Europe cluster "Climate, Energy and Mobility" is counted; the three
+    # programmes of the founding release's sentence are listed, marked.
+    assert energy["programmes"] == 1
+    for name in ("Horizon Europe", "Erasmus+", "Digital Europe Programme"):
+        assert f"{name} (named with other programmes only)" in energy["names"]
+    assert "Climate, Energy and Mobility" in energy["names"].split("; ")
+    matrix = partner_area_matrix(package, Filters(countries=("ROU",), areas=("renewable-energy",)))
+    assert "Erasmus+ (named with other programmes only)" in matrix["programmes"].iloc[0]

@@ -8,7 +8,7 @@ import pytest
 
 from dashboard.charts.theme import SOURCE_ANNOTATION, apply_theme, for_screen
 from dashboard.datasets import load_package
-from dashboard.datasets.citations import short_source_line, source_entries
+from dashboard.datasets.citations import SourceDates, short_source_line, source_entries
 from tests.conftest import DATA_DIR
 from tests.helpers import run_app
 
@@ -25,8 +25,11 @@ def _wdi_ids(package, count: int) -> list[str]:
 
 def test_short_line_names_the_first_publisher_counts_the_rest_and_dates_them(package) -> None:
     ids = _wdi_ids(package, 4)
-    assert short_source_line(package, ids, "2026-07-13") == (
+    assert short_source_line(package, ids, SourceDates("2026-07-13", "2026-07-13")) == (
         "Source: World Bank and 3 more · as of 2026-07-13"
+    )
+    assert short_source_line(package, ids, SourceDates("2026-07-13", "2026-12-04")) == (
+        "Source: World Bank and 3 more · published 2026-07-13, checked 2026-12-04"
     )
     assert short_source_line(package, ids[:1]) == "Source: World Bank"
     assert short_source_line(package, []) == "Source: not recorded"
@@ -72,7 +75,8 @@ def test_a_chart_on_the_page_has_one_short_source_line_and_every_source_beside_i
     source_lines = [text for text in shown if text.startswith("Source: ")]
     assert source_lines  # under the trend, the ranking and the table
     assert all("\n" not in text and len(text) <= 80 for text in source_lines)
-    assert all("as of " in text for text in source_lines)
+    # The WDI files were published in 2026-07 and read later: both dates are said.
+    assert all(" · published 2026-07-13, checked " in text for text in source_lines)
     listed = [m.value.replace("\\", "") for m in at.markdown if m.value.startswith("- ")]
     assert any(
         "World Bank, World Development Indicators: Research and development expenditure" in entry

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.charts.country import hubs_map, indicator_trend, latest_comparison
 from dashboard.charts.theme import PAKISTAN_COLOUR
 from dashboard.datasets import load_package
+from dashboard.datasets.loader import LoadedPackage
 from dashboard.datasets.profile import CountryProfile, build_country_profile
 from dashboard.ui.state import VIEW_STATE
 from tests.helpers import page_text, run_app
@@ -232,3 +233,65 @@ def test_building_ahead_waits_while_a_page_runs() -> None:
         assert not went_on.wait(0.5)
     thread.join(60)
     assert went_on.is_set()
+
+
+def test_a_newer_package_stops_the_building_for_the_older_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a save the package of the previous revision is no longer shown: its partner
+    pages are not built any further, while the newer package's are."""
+    import dataclasses
+    import threading
+    from collections import OrderedDict
+
+    from dashboard.charts import country_page
+
+    monkeypatch.setattr(country_page, "SETTLE_S", 0.05)
+    loaded = load_package()
+
+    def fresh() -> LoadedPackage:
+        return dataclasses.replace(loaded, _memo=OrderedDict(), _memo_lock=threading.Lock())
+
+    def built(package: LoadedPackage) -> set[str]:
+        return {key[2][0] for key in list(package._memo) if key[1] == "country_page_tables"}
+
+    today = date(2026, 11, 28)
+    older, newer = fresh(), fresh()
+    with country_page.PAGE_RUNS.running():  # the building waits while a page runs
+        old_thread = country_page.warm_partner_pages(older, today)
+        assert country_page.warm_partner_pages(older, today) is old_thread  # once per package
+        new_thread = country_page.warm_partner_pages(newer, today)
+        old_thread.join(30)
+        assert not old_thread.is_alive()  # stopped at once, though a page still runs
+        assert new_thread.is_alive()
+    new_thread.join(120)
+    assert not new_thread.is_alive()
+    assert built(older) == set()
+    assert built(newer) == set(country_page.partner_countries(newer))
+
+
+def test_figures_are_built_one_at_a_time() -> None:
+    """Plotly is not safe to build figures from two threads at once (the background building
+    of partner pages and a page): a chart function runs holding the figure lock."""
+    import threading
+
+    from dashboard.charts.memo import cached_figure
+    from dashboard.charts.theme import FIGURE_LOCK, for_screen
+
+    taken_elsewhere: list[bool] = []
+
+    def try_lock() -> None:
+        got = FIGURE_LOCK.acquire(blocking=False)
+        if got:
+            FIGURE_LOCK.release()
+        taken_elsewhere.append(got)
+
+    @cached_figure
+    def chart(title: str) -> go.Figure:
+        probe = threading.Thread(target=try_lock)
+        probe.start()
+        probe.join()
+        return go.Figure(layout={"title": {"text": title}})
+
+    for_screen(chart("built while another thread tries the lock"))
+    assert taken_elsewhere == [False]

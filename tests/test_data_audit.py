@@ -37,7 +37,8 @@ def _append_row(path: Path, cells: list[str]) -> None:
 
 
 def _source_row(source_id: str) -> list[str]:
-    return [source_id, "Someone", "A title", "https://example.org/doc", "", "2026-12-03", "x", ""]
+    url = "https://example.org/doc"
+    return [source_id, "Someone", "A title", url, "", "true", "2026-12-03", "x", ""]
 
 
 def test_the_shipped_package_passes_every_cross_table_check() -> None:
@@ -149,3 +150,24 @@ def test_digital_europe_objectives_are_the_amounts_of_the_regulation(
     assert programmes.at[programme_id, "budget_eur_m"] == pytest.approx(budget)
     assert programmes.at[programme_id, "budget_comparator"] == "exact"
     assert programmes.at[programme_id, "source_id"].startswith("eurlex-")
+
+
+def test_a_source_with_neither_a_published_date_nor_undated_is_reported(data_copy, capsys) -> None:
+    path = data_copy / "sources.csv"
+    line = _line_of(path, "source_id", "dunya-2024-06-25-kor")
+    rewrite_cell(path, line, "undated", "")
+    dated = _line_of(path, "source_id", "pid-2025-08-09-romania")
+    rewrite_cell(path, dated, "undated", "true")
+    missing, both = sorted(_problems(data_copy, "source-undated"), key=lambda p: p.column)
+    assert (missing.file, missing.line, missing.column) == ("sources.csv", line, "published")
+    assert "mark it undated" in missing.message
+    assert (both.line, both.column) == (dated, "undated")
+    assert check_main(["check", str(data_copy), "--no-cache"]) == 1
+    assert "[rule: source-undated]" in capsys.readouterr().out
+
+
+def test_every_shipped_source_is_dated_or_marked_undated() -> None:
+    sources = load_package(DATA_DIR, use_cache=False).table("sources")
+    undated = sources["undated"].fillna(False).astype(bool)
+    assert (sources["published"].notna() ^ undated).all()
+    assert undated.sum() >= 40  # reference pages and copies that show no date

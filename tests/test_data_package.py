@@ -96,9 +96,11 @@ def test_founding_meeting_and_its_three_follow_ups(package) -> None:
     assert "National Authority for Research" in kinds["mou"]
 
 
-def test_all_26_reference_events_are_meetings_with_partners(package) -> None:
+def test_the_reference_events_and_later_curated_ones_are_meetings_with_partners(package) -> None:
     meetings = package.table("meetings")
-    assert len(meetings) == 26
+    # the 26 reference events, and the two Kazakh events of February 2026 (issue 24)
+    assert len(meetings) == 28
+    assert {"2026-02-02-KAZ", "2026-02-04-KAZ"} <= set(meetings["meeting_id"])
     assert meetings["partner_iso3"].value_counts()["ROU"] == 4
     assert "EUU" in set(meetings["partner_iso3"])
     assert set(meetings["lead_scope"]) == {

@@ -12,10 +12,10 @@ import pytest
 from pypdf import PdfReader
 
 from dashboard.datasets import load_package
-from dashboard.datasets.citations import sources_table
+from dashboard.datasets.citations import source_dates, sources_table
 from dashboard.datasets.loader import LoadedPackage
 from dashboard.datasets.profile import CountryProfile, build_country_profile
-from dashboard.export.brief import MINISTRY_URDU, build_brief
+from dashboard.export.brief import MINISTRY_URDU, _fact_figure, build_brief
 from tests.conftest import ARTIFACTS, CHROMIUM, IN_CI
 
 AS_OF = date(2026, 11, 28)
@@ -73,10 +73,16 @@ def test_brief_is_one_or_two_a4_pages(romania_pdf: bytes) -> None:
         assert size == pytest.approx(A4_POINTS, abs=0.5)
 
 
-def test_brief_names_the_country_the_date_and_its_headline_figures(romania_text: str) -> None:
+def test_brief_names_the_country_the_date_and_its_headline_figures(
+    package: LoadedPackage, romania: CountryProfile, romania_text: str
+) -> None:
     text = flat(romania_text)
     assert "Country brief: Romania" in text
     assert "as of 2026-11-28" in text
+    # The brief's own date, then its sources' dates: the newest published and the newest check.
+    dates = source_dates(sources_table(package, romania.source_ids))
+    assert dates.words().startswith("published ")
+    assert f"as of 2026-11-28. Its sources: {dates.words()}." in text
     assert "Romania employs more than 200,000 skilled professionals (in IT)" in text
     assert "over 200,000 people" in text
     assert "Romania contributes over 6% to its GDP through IT" in text
@@ -127,13 +133,14 @@ def test_brief_lists_every_source_with_publisher_title_and_date(
             assert flat(row.title) in text
     assert (
         "[1] Press Information Department (PID), Government of Pakistan — PR No. 100 — New Era "
-        "of Science Diplomacy: Pakistan Deepens Tech Links with Romania (published 2025-08-09)"
+        "of Science Diplomacy: Pakistan Deepens Tech Links with Romania (published 2025-08-09; "
+        "checked 2026-11-28)"
     ) in text
     assert (
         "EUR-Lex (Publications Office of the EU) — Regulation (EU) 2021/694 establishing the "
         "Digital Europe Programme — consolidated text" in text
     )
-    assert "(undated; accessed 2026-11-28)" in text
+    assert "(undated; checked 2026-11-28)" in text
 
 
 def test_romanian_diacritics_extract_intact(romania_text: str) -> None:
@@ -214,3 +221,15 @@ def test_country_with_no_records_gets_a_plain_brief(package: LoadedPackage) -> N
     assert "No sector facts recorded for Tuvalu." in text
     assert "No meetings recorded with Tuvalu." in text
     assert "No open follow-ups with Tuvalu." in text
+
+
+def test_a_figure_not_checked_against_its_primary_source_is_marked_unverified(
+    package: LoadedPackage,
+) -> None:
+    """Pakistan's IT exports for FY2023 and FY2024 could not be checked against the State Bank
+    of Pakistan's data: the brief prints them marked."""
+    facts = package.table("sector_facts").set_index("fact_id")
+    fy2024 = facts.loc["pak-it-exports-fy2024"]
+    assert bool(fy2024["unverified"]) and "State Bank of Pakistan" in fy2024["note"]
+    assert _fact_figure(fy2024) == "3.22 USD bn (unverified)"
+    assert _fact_figure(facts.loc["pak-it-exports-fy2025"]) == "3.81 USD bn"

@@ -36,7 +36,10 @@ def test_brief_for_a_country_on_a_given_date(
     assert f"wrote {out}" in capsys.readouterr().out
     text = pdf_text(out)
     assert "Country brief: Romania" in text
-    assert "Data as of 2026-06-30" in text
+    assert (
+        "Prepared for the Ministry of Science and Technology, Government of Pakistan, as of "
+        "2026-06-30. Its sources: published " in text
+    )
     # Ages count to the date asked for: 2025-08-09 to 2026-06-30 is 325 days.
     assert "Proposed 2025-08-09 325" in text
     assert "Charts are not included: no Chromium browser at" in text
@@ -46,7 +49,7 @@ def test_brief_defaults_to_the_configured_today(tmp_path: Path) -> None:
     """conftest fixes DASHBOARD_TODAY=2026-11-28, as a server setting would."""
     out = tmp_path / "brief.pdf"
     assert main(["brief", "--country", "ROU", "--out", str(out)]) == 0
-    assert "Data as of 2026-11-28" in pdf_text(out)
+    assert "as of 2026-11-28. Its sources:" in pdf_text(out)
 
 
 def test_deck_and_workbook_for_a_country(tmp_path: Path) -> None:

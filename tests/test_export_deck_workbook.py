@@ -14,7 +14,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Pt
 
 from dashboard.datasets import load_package
-from dashboard.datasets.citations import sources_table
+from dashboard.datasets.citations import resource_as_of, sources_table
 from dashboard.datasets.loader import LoadedPackage
 from dashboard.datasets.profile import KEY_INDICATORS, build_country_profile
 from dashboard.export.country import country_view
@@ -71,7 +71,9 @@ def deck(romania_view: View) -> Presentation:
     return Presentation(io.BytesIO(build_deck(romania_view)))
 
 
-def test_country_view_holds_the_profile_charts_and_tables(romania_view: View) -> None:
+def test_country_view_holds_the_profile_charts_and_tables(
+    package: LoadedPackage, romania_view: View
+) -> None:
     chart_titles = [item.title for item in romania_view.charts]
     assert len(chart_titles) == len(KEY_INDICATORS) + 1  # every indicator, and the hubs map
     assert chart_titles[0] == "Research and development expenditure (% of GDP)"
@@ -79,8 +81,14 @@ def test_country_view_holds_the_profile_charts_and_tables(romania_view: View) ->
     tables = [item.title for item in romania_view.items if item.figure is None]
     assert tables == ["Headline facts", "Meeting history", "Open follow-ups", "EU programme access"]
     assert romania_view.filters == "countries: Romania, Pakistan"
+    # Each part is dated by its own tables' sources (as on the country page), not by the view's
+    # date: when they were published and when they were last checked.
     for item in romania_view.items:
-        assert item.source.startswith("Source: ") and item.source.endswith("as of 2026-11-28")
+        assert item.source.startswith("Source: ") and item.dates
+        assert item.source.endswith(f". Data {item.dates.words()}")
+    indicators = romania_view.items[0]
+    assert indicators.dates == resource_as_of(package, "indicators", "indicator_catalogue")
+    assert romania_view.dates.checked >= indicators.dates.checked
 
 
 def test_deck_is_16_by_9_with_a_title_slide_and_one_slide_per_chart(
@@ -91,7 +99,9 @@ def test_deck_is_16_by_9_with_a_title_slide_and_one_slide_per_chart(
     title_slide = "\n".join(texts(deck.slides[0]))
     assert "Country profile: Romania" in title_slide
     assert "Filters: countries: Romania, Pakistan" in title_slide
-    assert "Data as of 2026-11-28" in title_slide
+    assert "Prepared as of 2026-11-28" in title_slide
+    assert f"Sources: {romania_view.dates.words()}" in title_slide
+    assert romania_view.dates.words().startswith("published ")  # the two dates differ
     assert f"{len(romania_view.charts)} charts" in title_slide
 
 
@@ -161,6 +171,9 @@ def test_workbook_has_about_one_sheet_per_item_and_sources(
     assert set(sheets["Sources"]["source_id"]) == set(ids)
     about = sheets[ABOUT_SHEET]
     assert about.iloc[0].tolist()[:2] == ["View", "Country profile: Romania"]
+    said = dict(zip(about["what"], about["value"], strict=False))
+    assert said["Prepared as of"] == "2026-11-28"
+    assert said["Sources"] == romania_view.dates.words()
     listed = about[about["what"] == "Sheet"]
     assert listed["value"].tolist() == names
     assert listed["source"].tolist() == [item.source for item in romania_view.items]

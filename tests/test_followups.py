@@ -37,7 +37,7 @@ def test_flags_say_overdue_and_long_pending_in_words() -> None:
 
 def test_table_flags_every_long_pending_action_and_no_closed_one() -> None:
     actions = _actions()
-    table = actions_table(actions, {})
+    table = actions_table(actions)
     flagged = table["Flag"].str.contains("long pending")
     assert flagged.sum() == actions["long_pending"].sum() > 0
     assert not table.loc[table["Status"].str.startswith(("Done", "Dropped")), "Flag"].any()
@@ -49,7 +49,7 @@ def test_an_overdue_action_is_flagged() -> None:
     actions = _actions().head(1).copy()
     actions["due"] = pd.Timestamp("2026-01-01")
     actions["overdue"] = True
-    assert actions_table(actions, {})["Flag"].iloc[0].startswith("⚠ overdue")
+    assert actions_table(actions)["Flag"].iloc[0].startswith("⚠ overdue")
 
 
 def test_counts_by_country_list_every_status_and_add_up() -> None:
@@ -72,14 +72,17 @@ def test_country_chart_stacks_statuses_and_carries_iso3() -> None:
 
 
 def test_status_chart_in_workflow_order() -> None:
-    counts = status_counts(_actions())
+    actions = _actions()
+    counts = status_counts(actions)
     fig = by_status_figure(counts)
-    # Both "done" actions are linked by inference: the bar says so (also in the slides).
+    # Every "done" action is linked by inference: the bar says so (also in the slides).
+    done = actions[actions["status"] == "done"]
+    assert len(done) == 3 and set(done["status_basis"]) == {"inferred"}
     assert list(fig.data[0].x) == [
         "Proposed",
         "Agreed",
         "In progress",
-        "Done (2 inferred)",
+        "Done (3 inferred)",
         "Dropped",
     ]
     assert sum(fig.data[0].y) == len(_actions())
@@ -127,7 +130,7 @@ def test_empty_period_says_so_plainly() -> None:
 def test_status_filter_from_the_url_and_bad_values_dropped() -> None:
     at = _open({"status": "done,<b>x</b>"})
     assert not at.exception
-    # Both "done" statuses are the curators' inference (status_basis), and say so.
+    # Every "done" status is the curators' inference (status_basis), and says so.
     assert set(_table(at)["Status"]) == {"Done (inferred)"}
     assert any("Ignored the status" in el.value for el in at.info)
     assert at.query_params["status"] == "done"

@@ -32,7 +32,7 @@ def test_status_words_mark_an_inference_and_only_an_inference() -> None:
 def test_the_forum_linked_by_inference_reads_as_inferred_in_the_actions_table() -> None:
     package = load_package()
     actions = followups_view(package, Filters(countries=("ROU",)), AS_OF)
-    table = actions_table(actions, {}).set_index("Action")
+    table = actions_table(actions).set_index("Action")
     forum = table.loc[table.index.str.startswith("Organise a Romania–Pakistan Science")]
     assert list(forum["Status"]) == ["Done (inferred)"]
     mou = table.loc[table.index.str.startswith("Memorandum of Understanding")]

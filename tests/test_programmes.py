@@ -113,6 +113,30 @@ def test_areas_show_their_basis(package) -> None:
     assert basis["dep-ai"].startswith("By the programme part's title")
 
 
+def test_a_link_from_programmes_named_together_says_so(package) -> None:
+    """The founding release names Horizon Europe, Erasmus+ and Digital Europe in one sentence
+    with six areas: Erasmus+ is not thereby a programme that funds renewable energy."""
+    areas = programme_areas_view(package, ["erasmus-plus", "digital-europe"])
+    keys = zip(areas["programme_id"], areas["area_id"], strict=True)
+    basis = dict(zip(keys, areas["Basis"], strict=True))
+    assert basis["erasmus-plus", "renewable-energy"].startswith(
+        "Named together with other programmes (the source does not say"
+    )
+    assert basis["digital-europe", "renewable-energy"] == basis["erasmus-plus", "renewable-energy"]
+    assert basis["erasmus-plus", "education"] == "Named in the source"
+    links = package.table("programme_areas")
+    collective = links[links["basis"] == "named_collectively"]
+    assert set(collective["programme_id"]) == {"horizon-europe", "erasmus-plus", "digital-europe"}
+    assert (collective["source_id"] == "pid-2025-08-09-romania").all()
+
+
+def test_the_page_explains_each_basis() -> None:
+    at = open_page({"programme": "erasmus-plus"})
+    assert "“Named together with other programmes”" in page_text(at)
+    table = next(d.value for d in at.dataframe if "Basis" in d.value.columns)
+    assert table["Basis"].str.startswith("Named together with other programmes").sum() == 6
+
+
 def test_treemap_hover_shows_budget_unit_period_and_source(package) -> None:
     tree = programmes_view(package, Filters())
     values, branchvalues, _ = budget_layout(tree)

@@ -407,8 +407,8 @@ def test_app_shows_the_new_data_as_of_date_after_an_update(
     monkeypatch.setenv("DASHBOARD_DATA_DIR", str(data))
 
     def indicators_as_of(at) -> str:
-        overview = next(df.value for df in at.dataframe if "As of" in df.value.columns)
-        return overview.set_index("File").loc["indicators.csv", "As of"]
+        overview = next(df.value for df in at.dataframe if "Published" in df.value.columns)
+        return overview.set_index("File").loc["indicators.csv", "Published"]
 
     at = run_app("views/sources.py")
     assert indicators_as_of(at) != NEW_DATE

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from dashboard.datasets.loader import LoadedPackage
 
 SOURCES = "sources"
+LABELS = "labels"
 URL_PATTERN = re.compile(r"https?://|www\.", re.IGNORECASE)
 BARE_URL_MESSAGE = (
     "a URL in a text field: make the document a row of sources.csv and cite its source_id instead"
@@ -35,9 +36,66 @@ def source_columns(resource: Resource) -> list[str]:
     return [col for fk in resource.foreign_keys if fk.resource == SOURCES for col in fk.fields]
 
 
-def cited_source_ids(tables: Mapping[str, pd.DataFrame], spec: PackageSpec, name: str) -> set[str]:
+def among(values: pd.Series, wanted: Collection[str]) -> np.ndarray:
+    """Which of `values` are in the set `wanted`, as booleans. Faster than `Series.isin` when
+    thousands are wanted: pandas turns each wanted value into a pyarrow scalar, one by one."""
+    return np.fromiter(map(wanted.__contains__, values.tolist()), dtype=bool, count=len(values))
+
+
+def _ids_in(frame: pd.DataFrame, columns: list[str]) -> set[str]:
+    """The non-empty values of `columns`, as text."""
+    values = pd.concat([frame[c] for c in columns], ignore_index=True).dropna().unique()
+    return {v for v in map(str, values.tolist()) if v}
+
+
+def _words_in(frame: pd.DataFrame, columns: list[str]) -> set[str]:
+    """Every word of `columns` that could be a source id (a note naming the source of a figure
+    it quotes)."""
+    texts = [frame[c].dropna() for c in columns if c in frame]
+    if not texts:
+        return set()
+    text = "\n".join(pd.concat(texts, ignore_index=True).astype(str).unique())
+    return set(re.findall(r"[a-z0-9][a-z0-9_-]*", text))
+
+
+class Citations:
+    """What each table cites, by source column and in its free text, kept per table object
+    (frames are never changed in place): the next join of the records, whose unchanged tables
+    are the same objects, looks again only at the tables read again."""
+
+    def __init__(self, previous: Citations | None = None) -> None:
+        self._found: dict[tuple[str, str], tuple[pd.DataFrame, frozenset[str]]] = (
+            dict(previous._found) if previous is not None else {}
+        )
+
+    def _kept(
+        self, kind: str, name: str, frame: pd.DataFrame, find: Callable[[], set[str]]
+    ) -> frozenset[str]:
+        kept = self._found.get((kind, name))
+        if kept is not None and kept[0] is frame:
+            return kept[1]
+        found = frozenset(find())
+        self._found[kind, name] = (frame, found)
+        return found
+
+    def by_columns(self, name: str, frame: pd.DataFrame, resource: Resource) -> frozenset[str]:
+        """The ids in `frame`'s source columns (`resource`'s foreign keys into sources)."""
+        return self._kept("columns", name, frame, lambda: _ids_in(frame, source_columns(resource)))
+
+    def in_text(self, name: str, frame: pd.DataFrame, resource: Resource) -> frozenset[str]:
+        """The words of `frame`'s free-text columns that could be source ids."""
+        return self._kept("text", name, frame, lambda: _words_in(frame, text_columns(resource)))
+
+
+def cited_source_ids(
+    tables: Mapping[str, pd.DataFrame],
+    spec: PackageSpec,
+    name: str,
+    citations: Citations | None = None,
+) -> set[str]:
     """Source ids a resource cites: its own source columns' values or, for a table without
-    any (indicators, meeting_areas), those of the tables its rows point at."""
+    any (indicators, meeting_areas), those of the tables its rows point at. `citations`: kept
+    from an earlier call, for the tables that are the same objects."""
     if name == SOURCES:
         return set()
     resource = spec.resource(name)
@@ -46,31 +104,42 @@ def cited_source_ids(tables: Mapping[str, pd.DataFrame], spec: PackageSpec, name
         frame = tables.get(name)
         if frame is None:
             return set()
-        return {str(v) for c in own for v in frame[c].dropna().unique() if str(v)}
+        if citations is not None:
+            return set(citations.by_columns(name, frame, resource))
+        return _ids_in(frame, own)
     cited: set[str] = set()
     for fk in resource.foreign_keys:
         target = fk.resource or name
         if target != name and source_columns(spec.resource(target)):
-            cited |= cited_source_ids(tables, spec, target)
+            cited |= cited_source_ids(tables, spec, target, citations)
     return cited
 
 
 def newest_cited_date(
-    tables: Mapping[str, pd.DataFrame], spec: PackageSpec, name: str
+    tables: Mapping[str, pd.DataFrame],
+    spec: PackageSpec,
+    name: str,
+    column: str = "published",
+    citations: Citations | None = None,
 ) -> pd.Timestamp | None:
-    """The newest `published` date among the sources a resource cites (None if none dated).
-    For sources.csv itself: the newest date of any of its rows."""
+    """The newest date in `column` of sources.csv (`published`, or `accessed`: when a source
+    was last read) among the sources a resource cites (None if none has one). For sources.csv
+    itself: the newest date of any of its rows."""
     sources = tables.get(SOURCES)
     if sources is None or sources.empty:
         return None
-    published = sources.set_index("source_id")["published"].dropna()
+    dates = sources[column]
     if name != SOURCES:
-        published = published[published.index.isin(cited_source_ids(tables, spec, name))]
-    return None if published.empty else pd.Timestamp(published.max())
+        dates = dates[among(sources["source_id"], cited_source_ids(tables, spec, name, citations))]
+    dates = dates.dropna()
+    return None if dates.empty else pd.Timestamp(dates.max())
 
 
 def with_current_as_of(
-    spec: PackageSpec, tables: dict[str, pd.DataFrame], names: Iterable[str]
+    spec: PackageSpec,
+    tables: dict[str, pd.DataFrame],
+    names: Iterable[str],
+    citations: Citations | None = None,
 ) -> PackageSpec:
     """`spec` with each named resource's x-as-of moved up to the newest source its rows cite:
     records change after the descriptor was written (a meeting recorded today cites today's
@@ -78,7 +147,11 @@ def with_current_as_of(
     wanted = set(names)
     resources = []
     for res in spec.resources:
-        newest = newest_cited_date(tables, spec, res.name) if res.name in wanted else None
+        newest = (
+            newest_cited_date(tables, spec, res.name, citations=citations)
+            if res.name in wanted
+            else None
+        )
         if newest is not None and f"{newest:%Y-%m-%d}" > res.as_of:
             res = dataclasses.replace(res, as_of=f"{newest:%Y-%m-%d}")
         resources.append(res)
@@ -97,6 +170,8 @@ def audit_package(package: LoadedPackage) -> list[Problem]:
     problems += _as_of_not_stale(package)
     problems += _inferred_status_explained(package)
     problems += _meetings_end_after_start(package)
+    problems += _labels_cover_codes(package)
+    problems += _sources_dated_or_undated(package)
     return problems
 
 
@@ -140,24 +215,31 @@ def text_columns(resource: Resource) -> list[str]:
     return [f.name for f in resource.fields if f.type == "string" and f.name not in ids]
 
 
-def uncited_sources(tables: Mapping[str, pd.DataFrame], spec: PackageSpec) -> pd.Series:
+def uncited_sources(
+    tables: Mapping[str, pd.DataFrame], spec: PackageSpec, citations: Citations | None = None
+) -> pd.Series:
     """For each row of the sources table, True when no row of any other table cites it: by a
-    source column, or by its id in a text (a note naming the source of a figure it quotes)."""
+    source column, or by its id in a text (a note naming the source of a figure it quotes).
+    `citations`: kept from an earlier call, for the tables that are the same objects."""
+    citations = citations if citations is not None else Citations()
     sources = tables[SOURCES]
+    others = [
+        (res, frame)
+        for res in spec.resources
+        if res.name != SOURCES and (frame := tables.get(res.name)) is not None
+    ]
     cited: set[str] = set()
-    mentioned_text: list[pd.Series] = []
-    for res in spec.resources:
-        frame = tables.get(res.name)
-        if res.name == SOURCES or frame is None:
-            continue
-        cited |= cited_source_ids(tables, spec, res.name) if source_columns(res) else set()
-        mentioned_text += [frame[c].dropna() for c in text_columns(res) if c in frame]
-    uncited = ~sources["source_id"].isin(cited)
-    if uncited.any() and mentioned_text:
-        text = "\n".join(pd.concat(mentioned_text, ignore_index=True).astype(str).unique())
-        tokens = set(re.findall(r"[a-z0-9][a-z0-9_-]*", text))
-        uncited &= ~sources["source_id"].isin(tokens)
-    return uncited
+    for res, frame in others:
+        if source_columns(res):
+            cited |= citations.by_columns(res.name, frame, res)
+    ids = sources["source_id"]
+    uncited = ~among(ids, cited)
+    if uncited.any():
+        words: set[str] = set()
+        for res, frame in others:
+            words |= citations.in_text(res.name, frame, res)
+        uncited &= ~among(ids, words)
+    return pd.Series(uncited, index=sources.index, name="source_id")
 
 
 def _sources_cited(package: LoadedPackage) -> list[Problem]:
@@ -310,6 +392,53 @@ def end_before_start_message(start: object, end: object) -> str:
     return f"the end date {end:%Y-%m-%d} is before the start date {start:%Y-%m-%d}"
 
 
+def undated_mismatch(published: pd.Series, undated: pd.Series) -> dict[str, pd.Series]:
+    """Per column (published, undated): the sources whose date is neither given nor marked
+    missing, and those marked undated that give a date anyway. `undated` holds booleans or
+    their text ("true"); shared with the records store, which applies the rule before it
+    writes."""
+    marked = pd.Series(
+        [pd.notna(v) and str(v).strip().lower() == "true" for v in undated],
+        index=undated.index,
+        dtype=bool,
+    )
+    dated = pd.Series(
+        [pd.notna(v) and str(v).strip() != "" for v in published], index=published.index, dtype=bool
+    )
+    return {"published": ~dated & ~marked, "undated": dated & marked}
+
+
+def undated_message(source_id: object, column: str) -> str:
+    if column == "published":
+        return (
+            f"source '{source_id}' has no published date: give the date the source shows, or "
+            "mark it undated (undated = true) when it shows none"
+        )
+    return f"source '{source_id}' is marked undated but gives a published date: keep one of them"
+
+
+def _sources_dated_or_undated(package: LoadedPackage) -> list[Problem]:
+    """Every source gives its publication date or says explicitly that it has none."""
+    if not package.has(SOURCES) or "undated" not in package.table(SOURCES):
+        return []
+    sources = package.table(SOURCES)
+    path = package.resource(SOURCES).path
+    problems = []
+    for column, wrong in undated_mismatch(sources["published"], sources["undated"]).items():
+        for idx in np.flatnonzero(wrong.fillna(False).to_numpy(dtype=bool)):
+            problems.append(
+                Problem(
+                    path,
+                    _line(package, SOURCES, idx),
+                    column,
+                    None,
+                    "source-undated",
+                    undated_message(sources.at[idx, "source_id"], column),
+                )
+            )
+    return problems
+
+
 def _meetings_end_after_start(package: LoadedPackage) -> list[Problem]:
     """A meeting's end_date is not before its date."""
     if not package.has("meetings"):
@@ -328,3 +457,70 @@ def _meetings_end_after_start(package: LoadedPackage) -> list[Problem]:
         )
         for idx in np.flatnonzero(wrong.fillna(False).to_numpy(dtype=bool))
     ]
+
+
+def coded_fields(spec: PackageSpec) -> dict[tuple[str, str], list[str]]:
+    """Every field with a list of allowed values (its enum), by (resource, field)."""
+    return {
+        (res.name, fld.name): [str(v) for v in fld.constraints["enum"]]
+        for res in spec.resources
+        for fld in res.fields
+        if "enum" in fld.constraints
+    }
+
+
+def _labels_cover_codes(package: LoadedPackage) -> list[Problem]:
+    """The labels table against the schema: each row names a coded field and one of its
+    values; a field that has labels has one for every value (none is shown as a code)."""
+    if not package.has(LABELS):
+        return []
+    spec = package.spec
+    assert spec is not None
+    codes = coded_fields(spec)
+    labels = package.table(LABELS)
+    path = package.resource(LABELS).path
+    problems: list[Problem] = []
+    given: dict[tuple[str, str], set[str]] = {}
+    for idx, row in enumerate(labels.itertuples(index=False)):
+        key = (str(row.resource), str(row.field))
+        line = _line(package, LABELS, idx)
+        if key not in codes:
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    "field",
+                    f"{key[0]}.{key[1]}",
+                    "label-unknown-field",
+                    f"{key[0]}.{key[1]} is not a field with a list of allowed values",
+                )
+            )
+        elif str(row.value) not in codes[key]:
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    "value",
+                    str(row.value),
+                    "label-unknown-value",
+                    f"'{row.value}' is not one of the values of {key[0]}.{key[1]} "
+                    f"({', '.join(codes[key])})",
+                )
+            )
+        else:
+            given.setdefault(key, set()).add(str(row.value))
+    for key, values in given.items():
+        missing = [code for code in codes[key] if code not in values]
+        if missing:
+            problems.append(
+                Problem(
+                    path,
+                    None,
+                    "value",
+                    ", ".join(missing),
+                    "label-missing",
+                    f"{key[0]}.{key[1]} has labels but none for {', '.join(missing)}: add a "
+                    "row for each",
+                )
+            )
+    return problems

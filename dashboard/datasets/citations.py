@@ -1,11 +1,19 @@
-"""Where numbers come from: the sources behind a set of rows, in words and as a table."""
+"""Where numbers come from: the sources behind a set of rows, in words and as a table.
+
+A citation carries two dates (`SourceDates`): "published", the newest publication date among
+the sources cited, and "checked", the newest date on which one of them was read (`accessed`).
+They differ when figures published long ago were checked against their sources recently; a
+line shows both then, and one "as of" date when they agree.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pandas as pd
 
+from dashboard.datasets.audit import newest_cited_date
 from dashboard.datasets.loader import LoadedPackage, per_package
 
 SOURCE_COLUMNS = ["source_id", "publisher", "title", "url", "published", "accessed", "licence"]
@@ -43,34 +51,95 @@ def _date_text(value: object) -> str:
     return pd.Timestamp(value).date().isoformat()
 
 
+@dataclass(frozen=True)
+class SourceDates:
+    """How recent a set of cited sources is, as YYYY-MM-DD text ("" when unknown).
+
+    `published`: the newest publication date among them ("" when every one is undated);
+    `checked`: the newest date on which one of them was read for the dataset (`accessed`).
+    """
+
+    published: str = ""
+    checked: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.published or self.checked)
+
+    def words(self) -> str:
+        """ "as of 2026-07-13" when the two dates agree (or only one is known), else
+        "published 2023-09-21, checked 2026-12-04"; "undated, checked …" when no source has a
+        publication date; "" when nothing is known."""
+        if not self.published:
+            return f"undated, checked {self.checked}" if self.checked else ""
+        if not self.checked or self.checked == self.published:
+            return f"as of {self.published}"
+        return f"published {self.published}, checked {self.checked}"
+
+    def newest(self, other: SourceDates) -> SourceDates:
+        """The newer of each date of `self` and `other` (e.g. for a view of several tables)."""
+        return SourceDates(max(self.published, other.published), max(self.checked, other.checked))
+
+
+def source_dates(sources: pd.DataFrame) -> SourceDates:
+    """The dates of a sources table (`sources_table`): its newest `published` and `accessed`."""
+    if sources.empty:
+        return SourceDates()
+    return SourceDates(
+        _date_text(sources["published"].max()), _date_text(sources["accessed"].max())
+    )
+
+
+def _source_date(published: object) -> str:
+    """A source's own date in a citation: its publication date, or "undated"."""
+    return _date_text(published) or "undated"
+
+
 def source_line(
-    package: LoadedPackage, source_ids: Iterable[object], as_of: str | None = None, limit: int = 3
+    package: LoadedPackage,
+    source_ids: Iterable[object],
+    as_of: SourceDates | None = None,
+    limit: int = 3,
 ) -> str:
-    """A one-line citation, e.g. "Source: World Bank, WDI (2026-07-13). Data as of 2026-07-13"."""
+    """A one-line citation, e.g. "Source: World Bank, WDI (2026-07-13). Data as of 2026-07-13",
+    or "… Data published 2023-09-21, checked 2026-12-04" when the two dates differ."""
     return _source_line(package, distinct_source_ids(source_ids), as_of, limit)
 
 
 @per_package
 def _source_line(
-    package: LoadedPackage, ids: tuple[str, ...], as_of: str | None, limit: int
+    package: LoadedPackage, ids: tuple[str, ...], as_of: SourceDates | None, limit: int
 ) -> str:
     table = _sources_table(package, ids)
-    parts = []
-    for row in table.head(limit).itertuples():
-        published = _date_text(row.published) or f"accessed {_date_text(row.accessed)}"
-        parts.append(f"{row.publisher}, {row.title} ({published})")
+    parts = [
+        f"{row.publisher}, {row.title} ({_source_date(row.published)})"
+        for row in table.head(limit).itertuples()
+    ]
     if len(table) > limit:
         parts.append(f"and {len(table) - limit} more")
     text = "Source: " + "; ".join(parts) if parts else "Source: not recorded"
     if as_of:
-        text += f". Data as of {as_of}"
+        text += f". Data {as_of.words()}"
     return text
 
 
-def resource_as_of(package: LoadedPackage, *names: str) -> str:
-    """The newest "as of" date among the named tables."""
-    dates = [res.as_of for n in names if (res := package.resource(n)) is not None and res.as_of]
-    return max(dates) if dates else ""
+def resource_as_of(package: LoadedPackage, *names: str) -> SourceDates:
+    """The dates of the named tables: "published" is the newest of their `x-as-of` dates (the
+    newest publication date among the sources their rows cite, kept current with the records),
+    "checked" the newest `accessed` date among those sources."""
+    return _resource_as_of(package, tuple(sorted(set(names))))
+
+
+@per_package
+def _resource_as_of(package: LoadedPackage, names: tuple[str, ...]) -> SourceDates:
+    published = [res.as_of for n in names if (res := package.resource(n)) is not None and res.as_of]
+    checked = []
+    if package.spec is not None:
+        for name in names:
+            if package.has(name):
+                newest = newest_cited_date(package.tables, package.spec, name, "accessed")
+                if newest is not None:
+                    checked.append(f"{newest:%Y-%m-%d}")
+    return SourceDates(max(published, default=""), max(checked, default=""))
 
 
 @per_package
@@ -87,8 +156,11 @@ def meeting_sources_table(package: LoadedPackage, meeting_id: str) -> pd.DataFra
     return table.assign(supports=table["source_id"].map(supports))
 
 
-def short_source_line(package: LoadedPackage, source_ids: Iterable[object], as_of: str = "") -> str:
-    """One short line for under a chart, e.g. "Source: World Bank and 2 more · as of 2026-07-13".
+def short_source_line(
+    package: LoadedPackage, source_ids: Iterable[object], as_of: SourceDates | None = None
+) -> str:
+    """One short line for under a chart, e.g. "Source: World Bank and 2 more · as of 2026-07-13"
+    (or "· published …, checked …" when the two dates differ).
 
     Names the first publisher (without its parenthesised detail) and counts the other
     sources; the full list goes beside it (`sources_table`) and into downloads and exports.
@@ -97,7 +169,9 @@ def short_source_line(package: LoadedPackage, source_ids: Iterable[object], as_o
 
 
 @per_package
-def _short_source_line(package: LoadedPackage, ids: tuple[str, ...], as_of: str) -> str:
+def _short_source_line(
+    package: LoadedPackage, ids: tuple[str, ...], as_of: SourceDates | None
+) -> str:
     table = _sources_table(package, ids)
     if table.empty:
         text = "Source: not recorded"
@@ -105,7 +179,7 @@ def _short_source_line(package: LoadedPackage, ids: tuple[str, ...], as_of: str)
         text = "Source: " + str(table["publisher"].iloc[0]).split(" (", 1)[0].strip()
         if len(table) > 1:
             text += f" and {len(table) - 1} more"
-    return f"{text} · as of {as_of}" if as_of else text
+    return f"{text} · {as_of.words()}" if as_of else text
 
 
 def source_entries(package: LoadedPackage, source_ids: Iterable[object]) -> list[str]:
@@ -117,8 +191,8 @@ def source_entries(package: LoadedPackage, source_ids: Iterable[object]) -> list
 def _source_entries(package: LoadedPackage, ids: tuple[str, ...]) -> tuple[str, ...]:
     entries = []
     for row in _sources_table(package, ids).itertuples():
-        published = _date_text(row.published) or f"accessed {_date_text(row.accessed)}"
-        parts = [f"{row.publisher}, {row.title} ({published})"]
+        dates = f"{_source_date(row.published)}; checked {_date_text(row.accessed)}"
+        parts = [f"{row.publisher}, {row.title} ({dates})"]
         parts += [str(v) for v in (row.licence, row.url) if isinstance(v, str) and v]
         entries.append(". ".join(parts))
     return tuple(entries)

@@ -15,10 +15,10 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, ItemsView, Iterable, ValuesView
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -61,19 +61,60 @@ def data_dir_from_env() -> Path:
     return Path(os.environ.get("DASHBOARD_DATA_DIR") or DEFAULT_DATA_DIR).resolve()
 
 
+# The tables read by the memo computations in progress in this thread, innermost last.
+_reading = threading.local()
+
+
+def _note_read(names: Iterable[str]) -> None:
+    """Count `names` as read by the memo computation in progress in this thread, if any."""
+    stack = getattr(_reading, "stack", None)
+    if stack:
+        stack[-1].update(names)
+
+
+class Tables(dict[str, pd.DataFrame]):
+    """A package's tables by name. A memo computation that reads one (`tables[name]`, `get`,
+    `items`, `values`) depends on it (`LoadedPackage.memo`)."""
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        _note_read((name,))
+        return super().__getitem__(name)
+
+    def get(self, name: str, default: pd.DataFrame | None = None) -> pd.DataFrame | None:
+        _note_read((name,))
+        return super().get(name, default)
+
+    def items(self) -> ItemsView[str, pd.DataFrame]:
+        _note_read(self.keys())
+        return super().items()
+
+    def values(self) -> ValuesView[pd.DataFrame]:
+        _note_read(self.keys())
+        return super().values()
+
+
+class _MemoEntry(NamedTuple):
+    value: object
+    reads: frozenset[str]  # the tables the computation read, its as-of dates included
+
+
 @dataclass
 class LoadedPackage:
     """Every table of the package (typed, invalid rows removed) and every problem found."""
 
     data_dir: Path
     spec: PackageSpec | None
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=Tables)
     problems: list[Problem] = field(default_factory=list)
     unavailable: set[str] = field(default_factory=set)
     # The CSV line of every row kept in each table (header = line 1), for problem reports.
     lines: dict[str, np.ndarray] = field(default_factory=dict)
     _memo: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
     _memo_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.tables, Tables):
+            self.tables = Tables(self.tables)
 
     def memo(self, fn: Callable[..., T], args: tuple[Hashable, ...], kwargs: tuple = ()) -> T:
         """`fn(self, *args, **dict(kwargs))`, computed once per package and arguments.
@@ -82,18 +123,42 @@ class LoadedPackage:
         profile) is computed once for every session that asks for it; reruns only look it up.
         Callers get a shallow copy; with pandas 3's copy-on-write (required) any change they
         make copies what it touches and never reaches the cached frames.
+
+        Each result is kept with the tables its computation read (through `table`, `tables`
+        or `resource`, whose as-of date counts as a read of the table; and those of the memo
+        results it used), so a package whose records changed can take over the results that
+        read none of them (`memo_without`). `fn` must read the package through these only.
         """
         key = (fn.__module__, fn.__qualname__, args, kwargs)
         with self._memo_lock:
-            if key in self._memo:
+            entry = self._memo.get(key)
+            if entry is not None:
                 self._memo.move_to_end(key)
-                return _shallow_copy(self._memo[key])
-        value = fn(self, *args, **dict(kwargs))
+        if entry is None:
+            stack = getattr(_reading, "stack", None)
+            if stack is None:
+                stack = _reading.stack = []
+            stack.append(set())
+            try:
+                value = fn(self, *args, **dict(kwargs))
+            finally:
+                reads = frozenset(stack.pop())
+            entry = _MemoEntry(value, reads)
+            with self._memo_lock:
+                self._memo[key] = entry
+                while len(self._memo) > MEMO_ENTRIES:
+                    self._memo.popitem(last=False)
+        _note_read(entry.reads)  # the computation that asked for it depends on them too
+        return _shallow_copy(entry.value)
+
+    def memo_without(self, changed: Collection[str]) -> OrderedDict:
+        """A copy of the memo without the results that read a table in `changed`: what holds
+        for a package that differs from this one only in those tables (or their as-of
+        dates), such as the next join of the records after a save."""
         with self._memo_lock:
-            self._memo[key] = value
-            while len(self._memo) > MEMO_ENTRIES:
-                self._memo.popitem(last=False)
-        return _shallow_copy(value)
+            return OrderedDict(
+                (key, entry) for key, entry in self._memo.items() if entry.reads.isdisjoint(changed)
+            )
 
     def table(self, name: str) -> pd.DataFrame:
         """The validated table. A shallow copy: under pandas 3's copy-on-write a caller's change
@@ -104,6 +169,7 @@ class LoadedPackage:
         return name in self.tables and name not in self.unavailable
 
     def resource(self, name: str) -> Resource | None:
+        _note_read((name,))  # its as-of date moves with the records
         if self.spec is None:
             return None
         try:

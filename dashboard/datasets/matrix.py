@@ -14,6 +14,7 @@ import pandas as pd
 
 from dashboard.datasets.filters import Filters, in_period
 from dashboard.datasets.loader import LoadedPackage, per_package
+from dashboard.datasets.programme_tree import COLLECTIVE_MARK
 
 EXPERTISE_POINTS = 2
 MEETING_POINTS = 1
@@ -75,17 +76,31 @@ def area_programmes(package: LoadedPackage, area_ids: Iterable[str]) -> pd.DataF
     ].reset_index(drop=True)
 
 
+def marked_programme_names(funders: pd.DataFrame) -> pd.Series:
+    """The programme names of `area_programmes` rows, each linked to its area only because a
+    source names it together with other programmes (basis `named_collectively`) marked so: the
+    source does not say that programme funds the area."""
+    collective = funders["basis"] == "named_collectively"
+    return funders["programme"].where(~collective, funders["programme"] + f" ({COLLECTIVE_MARK})")
+
+
 def area_funding(package: LoadedPackage, areas: pd.DataFrame) -> pd.DataFrame:
-    """Per area of `areas`: how many programmes (or parts) fund it, their names and sources."""
+    """Per area of `areas`: how many programmes (or parts) fund it, their names and sources.
+
+    The count leaves out the programmes a source only names together with others
+    (`marked_programme_names`); the names list them, marked."""
     funders = area_programmes(package, areas["area_id"])
+    counted = funders["basis"] != "named_collectively"
+    funders = funders.assign(programme=marked_programme_names(funders))
     sources = package.table("sources")
     publishers = dict(zip(sources["source_id"], sources["publisher"], strict=False))
     grouped = funders.groupby("area_id")
+    funding = funders[counted.to_numpy()].groupby("area_id").size()
     return pd.DataFrame(
         {
             "area_id": areas["area_id"].to_numpy(),
             "area": areas["name"].to_numpy(),
-            "programmes": areas["area_id"].map(grouped.size()).fillna(0).astype(int).to_numpy(),
+            "programmes": areas["area_id"].map(funding).fillna(0).astype(int).to_numpy(),
             "names": areas["area_id"]
             .map(grouped["programme"].agg("; ".join))
             .fillna("none recorded")
@@ -154,7 +169,8 @@ def partner_area_matrix(
 ) -> pd.DataFrame:
     """One row per partner country × cooperation area inside the filters, with its score.
 
-    Columns: MATRIX_COLUMNS. `programmes` names the programmes funding the area; `source_ids`
+    Columns: MATRIX_COLUMNS. `programmes` names the programmes funding the area (those only
+    named together with others marked, `marked_programme_names`); `source_ids`
     lists the sources behind the score (expertise and meetings). With `max_partners` or
     `max_areas`, only the partners and areas with the highest total score are kept (our
     priority areas first), in their usual order.
@@ -202,6 +218,7 @@ def partner_area_matrix(
         links[pd.MultiIndex.from_frame(links[keys]).isin(in_grid)], keys
     )
     funders = area_programmes(package, kept_areas)
+    funders = funders.assign(programme=marked_programme_names(funders))
     grid = grid.assign(
         programmes=grid["area_id"]
         .map(funders.groupby("area_id")["programme"].agg("; ".join))

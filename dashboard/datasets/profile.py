@@ -31,6 +31,7 @@ HORIZON_STATUS_WORDS = {
     "associated": "Associated to Horizon Europe",
     "eligible_third_country": "Eligible third country (automatically eligible for funding)",
     "not_automatically_eligible": "Not automatically eligible for Horizon Europe funding",
+    "not_eligible": "Not eligible to take part in Horizon Europe in any capacity",
 }
 
 

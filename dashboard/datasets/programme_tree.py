@@ -24,8 +24,14 @@ ELIGIBILITY_WORDS = {
 }
 BASIS_WORDS = {
     "named_in_source": "Named in the source",
+    "named_collectively": (
+        "Named together with other programmes (the source does not say this programme funds "
+        "the area)"
+    ),
     "by_programme_title": "By the programme part's title (not a statement of the source)",
 }
+# Said with a programme wherever its link to an area is only a collective mention.
+COLLECTIVE_MARK = "named with other programmes only"
 LEVEL_WORDS = {
     "programme": "Programme",
     "pillar": "Pillar",

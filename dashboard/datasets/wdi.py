@@ -583,6 +583,7 @@ def _update_sources(
             sources.append(entry)
         entry.update(
             published=download.table.last_updated,
+            undated="",  # it has a date now (the file's "Last Updated Date")
             accessed=today.isoformat(),
             notes=_provenance(download, today),
         )

@@ -23,7 +23,8 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout
 
 from dashboard.charts.country import indicator_trend
-from dashboard.charts.theme import format_value
+from dashboard.charts.theme import FIGURE_LOCK, format_value
+from dashboard.datasets.citations import source_dates
 from dashboard.datasets.profile import HOME_ISO3, CountryProfile
 from dashboard.datasets.programme_tree import ELIGIBILITY_WORDS
 from dashboard.datasets.queries import status_text
@@ -40,6 +41,7 @@ FONT_FILES = {
 MINISTRY = "Ministry of Science and Technology, Government of Pakistan"
 MINISTRY_URDU = "وزارت سائنس و ٹیکنالوجی"
 COMPARATOR_WORDS = {"over": "over", "about": "about", "under": "under"}
+UNVERIFIED = "unverified"  # beside a figure not checked against its primary source
 MAX_FACTS = 6
 CHARTS_IN_BRIEF = 2
 # Chart images: rendered at this pixel size, printed side by side at CHART_WIDTH_MM.
@@ -70,7 +72,10 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
 
 
-class _BriefPDF(FPDF):
+class BriefPDF(FPDF):
+    """An A4 document in the bundled fonts (Latin and Urdu), with headings, paragraphs and
+    grids: the country brief's, and the digest's attachment."""
+
     def __init__(self, footer_text: str) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.footer_text = footer_text
@@ -118,8 +123,13 @@ class _BriefPDF(FPDF):
         self.multi_cell(0, size * 0.8, text, align="R", new_x="LMARGIN", new_y="NEXT")
 
     def grid(
-        self, headings: Sequence[str], rows: list[Sequence[str]], widths: Sequence[float]
+        self,
+        headings: Sequence[str],
+        rows: list[Sequence[str]],
+        widths: Sequence[float],
+        links: Sequence[str | None] | None = None,
     ) -> None:
+        """A table; `links`, one per row, makes each row's first cell a link."""
         self.set_font(TEXT_FONT, size=8.5)
         with self.table(
             col_widths=tuple(widths),
@@ -133,8 +143,11 @@ class _BriefPDF(FPDF):
             headings_style=FontFace(emphasis="BOLD", fill_color=HEADING_FILL),
         ) as table:
             table.row(list(headings))
-            for values in rows:
-                table.row([str(v) for v in values])
+            for n, values in enumerate(rows):
+                row = table.row()
+                for column, value in enumerate(values):
+                    link = links[n] if links is not None and column == 0 else None
+                    row.cell(str(value), link=link)
 
 
 class _SourceNumbers:
@@ -153,7 +166,9 @@ def _fact_figure(fact: pd.Series) -> str:
         return "–"
     comparator = COMPARATOR_WORDS.get(_text(fact["comparator"], ""), "")
     unit = _text(fact["unit"], "")
-    return " ".join(part for part in (comparator, _number(fact["value"]), unit) if part)
+    figure = " ".join(part for part in (comparator, _number(fact["value"]), unit) if part)
+    unverified = fact.get("unverified")
+    return f"{figure} ({UNVERIFIED})" if pd.notna(unverified) and bool(unverified) else figure
 
 
 def _fact_period(fact: pd.Series) -> str:
@@ -162,7 +177,7 @@ def _fact_period(fact: pd.Series) -> str:
     return f"{period} ({as_of})" if period else as_of
 
 
-def _headline_facts(pdf: _BriefPDF, profile: CountryProfile, cite: _SourceNumbers) -> None:
+def _headline_facts(pdf: BriefPDF, profile: CountryProfile, cite: _SourceNumbers) -> None:
     pdf.heading("Headline facts")
     if profile.facts.empty:
         pdf.para(f"No sector facts recorded for {profile.name}.")
@@ -184,14 +199,17 @@ def _chart_codes(profile: CountryProfile) -> list[str]:
     return list(dict.fromkeys(own["indicator_code"]))[:CHARTS_IN_BRIEF]
 
 
-def _charts(pdf: _BriefPDF, profile: CountryProfile) -> None:
+def _charts(pdf: BriefPDF, profile: CountryProfile) -> None:
     codes = _chart_codes(profile)
     images, reasons = [], []
     for code in codes:
-        # A copy: the memo's figure is shared by every session.
-        fig = go.Figure(indicator_trend(profile.indicators, code, HOME_ISO3))
-        # In print the years speak for themselves; the axis title would collide with the legend.
-        fig.update_xaxes(title_text=None)
+        trend = indicator_trend(profile.indicators, code, HOME_ISO3)
+        with FIGURE_LOCK:
+            # A copy: the memo's figure is shared by every session.
+            fig = go.Figure(trend)
+            # In print the years speak for themselves; the axis title would collide with the
+            # legend.
+            fig.update_xaxes(title_text=None)
         png, reason = render_png(fig, width=CHART_PX[0], height=CHART_PX[1])
         if png is None:
             reasons.append(reason)
@@ -211,7 +229,7 @@ def _charts(pdf: _BriefPDF, profile: CountryProfile) -> None:
     pdf.set_y(top + height + 1)
 
 
-def _key_indicators(pdf: _BriefPDF, profile: CountryProfile, cite: _SourceNumbers) -> None:
+def _key_indicators(pdf: BriefPDF, profile: CountryProfile, cite: _SourceNumbers) -> None:
     pdf.heading(f"Key indicators: {profile.name} next to Pakistan")
     latest = profile.latest
     if latest[latest["iso3"] == profile.iso3].empty:
@@ -231,7 +249,7 @@ def _key_indicators(pdf: _BriefPDF, profile: CountryProfile, cite: _SourceNumber
     pdf.grid(("Indicator (latest year)", profile.name, "Pakistan", "Ref."), rows, (86, 41, 41, 12))
 
 
-def _programme_access(pdf: _BriefPDF, profile: CountryProfile, cite: _SourceNumbers) -> None:
+def _programme_access(pdf: BriefPDF, profile: CountryProfile, cite: _SourceNumbers) -> None:
     pdf.heading("EU programme access")
     pdf.para(f"{profile.name}: {profile.horizon_status_words}.")
     access = profile.programme_access
@@ -254,19 +272,19 @@ def _programme_access(pdf: _BriefPDF, profile: CountryProfile, cite: _SourceNumb
     pdf.grid(("Programme", "Budget", "For Pakistan", "Route", "Ref."), rows, (34, 20, 24, 90, 12))
 
 
-def _meetings(pdf: _BriefPDF, profile: CountryProfile, cite: _SourceNumbers) -> None:
+def _meetings(pdf: BriefPDF, profile: CountryProfile, cite: _SourceNumbers) -> None:
     pdf.heading("Meeting history")
     if profile.meetings.empty:
         pdf.para(f"No meetings recorded with {profile.name}.")
         return
     rows = [
-        (_text(m["date"]), _text(m["title"]), _text(m["event_type"]), cite(m["source_id"]))
+        (_text(m["date"]), _text(m["title"]), _text(m["type"]), cite(m["source_id"]))
         for _, m in profile.meetings.iterrows()
     ]
     pdf.grid(("Date", "Meeting", "Type", "Ref."), rows, (22, 128, 18, 12))
 
 
-def _followups(pdf: _BriefPDF, profile: CountryProfile, cite: _SourceNumbers) -> None:
+def _followups(pdf: BriefPDF, profile: CountryProfile, cite: _SourceNumbers) -> None:
     pdf.heading("Open follow-ups")
     if profile.open_followups.empty:
         pdf.para(f"No open follow-ups with {profile.name}.")
@@ -287,14 +305,16 @@ def _followups(pdf: _BriefPDF, profile: CountryProfile, cite: _SourceNumbers) ->
 
 
 def _source_date(source: pd.Series) -> str:
-    if not pd.isna(source["published"]):
-        return f"published {_text(source['published'])}"
-    if not pd.isna(source["accessed"]):
-        return f"undated; accessed {_text(source['accessed'])}"
-    return "undated"
+    """When the source was published (or "undated") and when it was last checked."""
+    published = (
+        "undated" if pd.isna(source["published"]) else f"published {_text(source['published'])}"
+    )
+    if pd.isna(source["accessed"]):
+        return published
+    return f"{published}; checked {_text(source['accessed'])}"
 
 
-def _sources(pdf: _BriefPDF, sources: pd.DataFrame) -> None:
+def _sources(pdf: BriefPDF, sources: pd.DataFrame) -> None:
     pdf.heading("Sources")
     if sources.empty:
         pdf.para("No sources recorded.")
@@ -316,7 +336,7 @@ def build_brief(profile: CountryProfile, as_of: date, sources: pd.DataFrame) -> 
     `sources` is ``sources_table(package, profile.source_ids)``: the rows the brief cites.
     """
     as_of_text = as_of.isoformat()
-    pdf = _BriefPDF(f"Country brief: {profile.name} — as of {as_of_text}")
+    pdf = BriefPDF(f"Country brief: {profile.name} — as of {as_of_text}")
     pdf.set_title(f"Country brief: {profile.name}")
     pdf.set_subject(f"Prepared for the {MINISTRY}, as of {as_of_text}")
     pdf.set_creator("S&T Partnerships Dashboard")
@@ -329,7 +349,13 @@ def build_brief(profile: CountryProfile, as_of: date, sources: pd.DataFrame) -> 
     pdf.set_xy(pdf.l_margin, top)
     pdf.set_font(TEXT_FONT, "B", 19)
     pdf.cell(0, 9, f"Country brief: {profile.name}", new_x="LMARGIN", new_y="NEXT")
-    pdf.para(f"Prepared for the {MINISTRY}. Data as of {as_of_text}.", 9.5, GREY)
+    dates = source_dates(sources)
+    pdf.para(
+        f"Prepared for the {MINISTRY}, as of {as_of_text}."
+        + (f" Its sources: {dates.words()}." if dates else ""),
+        9.5,
+        GREY,
+    )
     context = [
         _text(profile.country.get("region"), ""),
         _text(profile.country.get("income_group"), ""),

@@ -14,7 +14,7 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
-from dashboard.charts.theme import SOURCE_ANNOTATION
+from dashboard.charts.theme import FIGURE_LOCK, SOURCE_ANNOTATION
 from dashboard.export.images import charts_missing_note, render_png
 from dashboard.export.model import View, ViewItem
 
@@ -51,6 +51,7 @@ def _title_slide(deck, view: View) -> None:
     slide = deck.slides.add_slide(deck.slide_layouts[BLANK_LAYOUT])
     charts = len(view.charts)
     contents = f"{charts} chart{'s' if charts != 1 else ''}" if charts else "No charts in this view"
+    dates = view.dates
     _text_box(
         slide,
         MARGIN,
@@ -60,7 +61,8 @@ def _title_slide(deck, view: View) -> None:
         [
             (view.title, 44, True, INK),
             (f"Filters: {view.filters}", 24, False, GREY),
-            (f"Data as of {view.as_of}", 24, False, GREY),
+            (f"Prepared as of {view.as_of}", 24, False, GREY),
+            *([(f"Sources: {dates.words()}", 24, False, GREY)] if dates else []),
             (contents, 20, False, GREY),
         ],
     )
@@ -68,9 +70,10 @@ def _title_slide(deck, view: View) -> None:
 
 def _print_figure(item: ViewItem) -> go.Figure:
     """A copy without its title and source note: the slide prints both, larger."""
-    copy = go.Figure(item.figure)
-    kept = [note for note in copy.layout.annotations if note.name != SOURCE_ANNOTATION]
-    copy.update_layout(title_text=None, annotations=kept, margin_t=24, margin_b=72)
+    with FIGURE_LOCK:
+        copy = go.Figure(item.figure)
+        kept = [note for note in copy.layout.annotations if note.name != SOURCE_ANNOTATION]
+        copy.update_layout(title_text=None, annotations=kept, margin_t=24, margin_b=72)
     return copy
 
 

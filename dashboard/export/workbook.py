@@ -28,7 +28,8 @@ def build_workbook(view: View, sources: pd.DataFrame) -> bytes:
         [
             ("View", view.title, "", ""),
             ("Filters", view.filters, "", ""),
-            ("Data as of", view.as_of, "", ""),
+            ("Prepared as of", view.as_of, "", ""),
+            ("Sources", view.dates.words() or "no dates recorded", "", ""),
         ]
         + [
             ("Sheet", name, item.title, item.source)

@@ -13,6 +13,7 @@ import streamlit as st
 
 from dashboard.charts.theme import for_screen
 from dashboard.datasets.citations import (
+    SourceDates,
     distinct_source_ids,
     short_source_line,
     source_entries,
@@ -64,7 +65,7 @@ def download_buttons(
     file_stem: str,
     package: LoadedPackage,
     source_ids: Iterable[str],
-    as_of: str,
+    as_of: SourceDates,
 ) -> None:
     """CSV and XLSX of exactly `frame`, each with its sources, built only when clicked.
 
@@ -101,7 +102,7 @@ def _table_with_downloads(
     file_stem: str,
     package: LoadedPackage,
     source_ids: list[str],
-    as_of: str,
+    as_of: SourceDates,
     column_config: dict | None = None,
 ) -> None:
     st.dataframe(
@@ -139,7 +140,7 @@ def show_table(
     file_stem: str,
     package: LoadedPackage,
     source_ids: Iterable[str],
-    as_of: str,
+    as_of: SourceDates,
     column_config: dict | None = None,
     title: str | None = None,
 ) -> None:
@@ -150,7 +151,8 @@ def show_table(
     that is not open (`view.out_of_sight`).
     """
     ids = distinct_source_ids(source_ids)
-    record(ViewItem(title or file_stem, frame, source_line(package, ids, as_of), None, list(ids)))
+    line = source_line(package, ids, as_of)
+    record(ViewItem(title or file_stem, frame, line, None, list(ids), as_of))
     if not drawn():
         return
     _table_with_downloads(
@@ -172,7 +174,7 @@ def show_chart(
     file_stem: str,
     package: LoadedPackage,
     source_ids: Iterable[str],
-    as_of: str,
+    as_of: SourceDates,
     on_select: Callable[[], None] | None = None,
     selection_mode: str | Sequence[str] = "points",
 ) -> None:
@@ -187,7 +189,7 @@ def show_chart(
     # and the exports take the text itself and escape it their own way.
     shown_title = html.unescape(fig.layout.title.text or "")
     title = shown_title or file_stem.replace("_", " ").capitalize()
-    record(ViewItem(title, data, line, fig, list(ids)))
+    record(ViewItem(title, data, line, fig, list(ids), as_of))
     if not drawn():
         return
     if shown_title:
@@ -212,7 +214,7 @@ def _data_behind(
     file_stem: str,
     package: LoadedPackage,
     ids: list[str],
-    as_of: str,
+    as_of: SourceDates,
 ) -> None:
     """The chart's data, built only while open (it would otherwise be sent on every rerun,
     unseen); opening or closing it reruns this box alone, not the page."""
@@ -231,7 +233,7 @@ def _data_behind(
 
 
 def sources_note(
-    package: LoadedPackage, source_ids: Iterable[object], as_of: str, *, key: str
+    package: LoadedPackage, source_ids: Iterable[object], as_of: SourceDates, *, key: str
 ) -> None:
     """One short source line under a chart or table, with its sources one click away (the
     first MAX_SOURCES_LISTED; the XLSX download lists every one)."""

@@ -12,11 +12,11 @@ import streamlit as st
 
 from dashboard.charts.country_page import warm_partner_pages
 from dashboard.datasets import clock
-from dashboard.datasets.citations import resource_as_of
+from dashboard.datasets.citations import SourceDates, resource_as_of
 from dashboard.datasets.filters import Filters
 from dashboard.datasets.loader import LoadedPackage
 from dashboard.export.model import View
-from dashboard.ui.data import get_package
+from dashboard.ui.data import get_package, served_last
 from dashboard.ui.options import filter_options
 from dashboard.ui.state import (
     FILTERS_STATE,
@@ -136,7 +136,8 @@ def page_setup(title: str, needs: Iterable[str] = (), caption: str | None = None
     return PageContext(package, filters, today)
 
 
-def as_of_for(package: LoadedPackage, *tables: str) -> str:
+def as_of_for(package: LoadedPackage, *tables: str) -> SourceDates:
+    """The published and checked dates of the tables a chart or table shows."""
     return resource_as_of(package, *tables)
 
 
@@ -145,9 +146,12 @@ COUNTRY_PAGE_TABLES = ("countries", "indicators", "indicator_catalogue", "meetin
 
 def build_ahead() -> None:
     """After a page has been drawn: build every partner's country profile in the background,
-    once per package and day, so picking a partner later is a lookup, not a computation."""
+    once per package and day, so picking a partner later is a lookup, not a computation. Not
+    for a package a newer one has replaced (the run read it before a save)."""
     package = package_for_this_run()
     if package.spec is None or not all(package.has(name) for name in COUNTRY_PAGE_TABLES):
+        return
+    if not served_last(package):
         return
     try:
         today = clock.today()

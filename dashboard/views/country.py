@@ -16,7 +16,7 @@ from dashboard.charts.country_page import (
     country_page_hubs_map,
     country_page_tables,
 )
-from dashboard.datasets.citations import sources_table
+from dashboard.datasets.citations import SourceDates, sources_table
 from dashboard.datasets.filters import Filters, to_query
 from dashboard.datasets.profile import HOME_ISO3, build_country_profile
 from dashboard.export.brief import build_brief
@@ -83,7 +83,7 @@ tables = country_page_tables(package, *page_key)
 
 
 @page_part("country_indicators")
-def indicator_charts(labels: dict[str, str], indicators_as_of: str) -> None:
+def indicator_charts(labels: dict[str, str], indicators_as_of: SourceDates) -> None:
     """One indicator at a time keeps a rerun to a few charts, and picking another redraws
     these two only; a presentation steps through all."""
     shown_codes = tables["shown_codes"]

@@ -216,15 +216,18 @@ with col_oldest:
         )
 
 st.subheader("Datasets loaded")
-rows = [
-    {
-        "Dataset": res.title,
-        "Rows": len(package.table(res.name)),
-        "As of": res.as_of,
-        "Status": package.status(res.name),
-    }
-    for res in package.spec.resources
-]
+rows = []
+for res in package.spec.resources:
+    dates = as_of_for(package, res.name)
+    rows.append(
+        {
+            "Dataset": res.title,
+            "Rows": len(package.table(res.name)),
+            "Published": dates.published,
+            "Checked": dates.checked,
+            "Status": package.status(res.name),
+        }
+    )
 datasets = pd.DataFrame(rows)
 record_table("Datasets loaded", datasets, "The data package's tables (Sources page)")
 st.dataframe(datasets, hide_index=True, key="overview_datasets")

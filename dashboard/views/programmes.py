@@ -34,6 +34,7 @@ HORIZON_STATUS_WORDS = {
     "associated": "associated to Horizon Europe",
     "eligible_third_country": "eligible third country (automatically eligible for funding)",
     "not_automatically_eligible": "not automatically eligible for Horizon Europe funding",
+    "not_eligible": "not eligible to take part in Horizon Europe in any capacity",
 }
 TREE_COLUMNS = {
     "name": "Programme part",
@@ -189,9 +190,12 @@ if filters.countries:
 
 st.subheader("Cooperation areas each programme funds")
 st.caption(
-    "“Named in the source”: a source names the area for the programme. “By the programme "
-    "part's title”: matched by the title of the programme part only, not a statement of the "
-    "source."
+    "“Named in the source”: a source names the area for the programme. “Named together with "
+    "other programmes”: the source lists several programmes and several areas in one sentence "
+    "(the founding release on Horizon Europe, Erasmus+ and Digital Europe) without saying which "
+    "programme covers which area, so it does not say this programme funds the area. “By the "
+    "programme part's title”: matched by the title of the programme part only, not a "
+    "statement of the source."
 )
 areas = page_data["areas"]
 if areas.empty:

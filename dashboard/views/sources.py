@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard.datasets.citations import source_line
+from dashboard.datasets.citations import resource_as_of, source_line
 from dashboard.datasets.loader import UNAVAILABLE
 from dashboard.ui.display import download_buttons
 from dashboard.ui.page import page_setup
@@ -13,7 +13,8 @@ from dashboard.ui.view import record_table
 ctx = page_setup(
     "Sources",
     caption="Every table behind the dashboard: who published it, under which licence, how recent "
-    "it is, and whether it passed validation.",
+    "it is (“Published”: the newest publication date among the sources its rows cite; "
+    "“Checked”: when one of them was last read), and whether it passed validation.",
 )
 package = ctx.package
 PREVIEW_ROWS = 200
@@ -27,13 +28,16 @@ STATUS_WORDS = {
 rows = []
 for res in package.spec.resources:
     status = package.status(res.name)
+    dates = resource_as_of(package, res.name)
     rows.append(
         {
             "Dataset": res.title,
             "File": res.path,
-            "Publisher": res.publisher,
+            # A table citing no source (labels.csv) is the package's own wording.
+            "Publisher": res.publisher or "This data package (its own wording)",
             "Licence": res.licence,
-            "As of": res.as_of,
+            "Published": dates.published,
+            "Checked": dates.checked,
             "Rows": None if status == UNAVAILABLE else len(package.table(res.name)),
             "Validation": STATUS_WORDS[status],
             "Problems": len(package.problems_for(res.path)),
@@ -82,7 +86,8 @@ if choice:
     st.caption(plain(res.description))
     ids = table["source_id"].dropna().unique().tolist() if "source_id" in table else []
     preview = table.head(PREVIEW_ROWS)
-    record_table(res.title, table, source_line(package, ids, res.as_of), ids)
+    dates = resource_as_of(package, choice)
+    record_table(res.title, table, source_line(package, ids, dates), ids)
     st.dataframe(preview, hide_index=True, key=f"preview_{choice}")
     if len(table) > PREVIEW_ROWS:
         st.caption(
@@ -94,7 +99,7 @@ if choice:
         file_stem=choice,
         package=package,
         source_ids=ids,
-        as_of=res.as_of,
+        as_of=dates,
     )
 
 st.subheader("Cited sources")
