@@ -35,12 +35,25 @@ def test_the_data_check_command_passes_on_the_synthetic_package(small_package, c
     assert "0 error(s), 0 warning(s)" in capsys.readouterr().out
 
 
+def test_the_check_passes_where_programmes_nest_deep(tmp_path: Path, capsys) -> None:
+    """A larger package has deeper programme trees, whose parts must still add up to no more
+    than each budget (at the full size the parts of 608 programmes once exceeded it)."""
+    folder, _ = generate(tmp_path / "pkg", scale=0.05, seed=1)
+    programmes = load_package(folder, use_cache=False).table("programmes")
+    assert "objective" in set(programmes["level"])  # five levels deep
+    assert check_main(["check", str(folder), "--no-cache"]) == 0
+    assert "0 error(s), 0 warning(s)" in capsys.readouterr().out
+
+
 def test_every_table_has_the_rows_planned_for_the_scale(small_package) -> None:
     folder, written = small_package
     package = load_package(folder, use_cache=False)
     loaded = {name: len(frame) for name, frame in package.tables.items()}
-    real_sources = len(load_package(DEFAULT_DATA_DIR).table("sources"))
-    assert loaded == written == planned_rows(SCALE, real_sources=real_sources)
+    real = load_package(DEFAULT_DATA_DIR)
+    planned = planned_rows(
+        SCALE, real_sources=len(real.table("sources")), real_labels=len(real.table("labels"))
+    )
+    assert loaded == written == planned
 
 
 def test_big_tables_are_the_asked_fraction_of_the_full_size(small_package) -> None:

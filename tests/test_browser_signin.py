@@ -170,6 +170,10 @@ def _an_action_id() -> str:
         return next(csv.DictReader(f))["action_id"]
 
 
+# The main source's choice for a source described in the form (ui/meeting_form.py).
+NEW_SOURCE_CHOICE = "➕ A new source: describe it under “New source” below"
+
+
 def pick(app: WatchedPage, label: str, option: str) -> None:
     """Choose `option` in the selectbox labelled `label`, as a user types it."""
     box = (
@@ -195,16 +199,18 @@ def record_meeting(app: WatchedPage, title: str, action: str) -> None:
     app.open("/record_meeting")
     pick(app, "Partner", "Romania")
     type_date(app, "Date", "2026-11-20")
-    pick(app, "Type", "meeting")
+    pick(app, "Type", "Meeting")
     app.page.get_by_label("Title", exact=True).fill(title)
+    pick(app, "Main source", NEW_SOURCE_CHOICE)
     app.page.get_by_label("Publisher", exact=True).fill("Ministry of Science and Technology")
     app.page.get_by_label("Source title", exact=True).fill("Press note on the meeting")
-    app.page.get_by_label("URL", exact=True).fill("https://most.gov.pk/press/2026-11-20")
+    app.page.get_by_label("Link (URL)", exact=True).fill("https://most.gov.pk/press/2026-11-20")
+    type_date(app, "Published on", "2026-11-20")
     app.page.get_by_label("Licence or terms", exact=True).fill("Government press release")
-    app.page.get_by_label("Action", exact=True).fill(action)
-    pick(app, "Kind of action", "mou")
+    app.page.get_by_label("Action", exact=True).first.fill(action)
+    pick(app, "Kind of action", "MoU")
     app.page.get_by_role("button", name="Save").click()
-    expect(app.page.get_by_text("recorded with 1 follow-up action(s)")).to_be_visible()
+    expect(app.page.get_by_text("with 1 follow-up action(s)").first).to_be_visible()
     app.wait_idle()
 
 
@@ -221,7 +227,7 @@ def test_an_editor_records_a_meeting_and_updates_its_follow_up(
     record_meeting(visitor, title, action)
 
     # The confirmation's link opens the meeting on the timeline, with its follow-up.
-    page.get_by_role("link", name="See it on the page").click()
+    page.get_by_role("link", name="Open it on the meetings timeline").click()
     visitor.wait_idle()
     details = page.locator(".st-key-event_details")
     expect(details.get_by_text(title, exact=True)).to_be_visible()  # markup shown as text
@@ -240,9 +246,9 @@ def test_an_editor_records_a_meeting_and_updates_its_follow_up(
     type_date(visitor, "Took effect on", "2026-11-27")
     page.get_by_label("Note", exact=True).fill("Both sides confirmed by letter")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("is now Agreed")).to_be_visible()
+    expect(page.get_by_text("is now Agreed").first).to_be_visible()  # the page and a toast
 
-    page.get_by_role("link", name="See it on the page").click()
+    page.get_by_role("link", name="Open its meeting on the timeline").click()
     visitor.wait_idle()
     page.get_by_text("Status history of these actions").click()
     details = page.locator(".st-key-event_details")

@@ -5,6 +5,7 @@ and a newer release's backup are refused in one line with nothing written."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
@@ -32,6 +33,8 @@ ADMIN = Identity("it.admin@most.gov.pk", Role.ADMIN)
 ROMANIA_MOU = "2025-08-09-rou-mou"
 ROMANIA_SOURCE = "pid-2025-08-09-romania"
 WITHDRAWN = "2024-04-02-PSE"  # a seeded meeting with a follow-up
+with (DATA_DIR / "meetings.csv").open(encoding="utf-8", newline="") as seed:
+    SEEDED_MEETINGS = sum(1 for _ in csv.DictReader(seed))  # a new database is seeded with these
 
 
 def cli(url: str, *args: str) -> subprocess.CompletedProcess:
@@ -164,7 +167,7 @@ def test_restore_gives_back_what_export_leaves_out(
     backup = tmp_path / "records.zip"
     written = source.backup(backup)
     assert written.rows["change_log"] == len(dump(source)["change_log"])
-    assert written.rows["meetings"] == 27  # the withdrawn one included
+    assert written.rows["meetings"] == SEEDED_MEETINGS + 1  # the withdrawn one included
 
     restored = RecordsStore(empty_url, DATA_DIR)
     loaded = restored.restore(backup)
@@ -207,7 +210,10 @@ def test_sqlite_moves_to_postgresql_with_the_command_line(
     shared = postgres_server.new_database()
     result = cli(shared, "restore", str(backup))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"Restored {backup}") and "meetings 27" in result.stdout
+    assert (
+        result.stdout.startswith(f"Restored {backup}")
+        and f"meetings {SEEDED_MEETINGS + 1}" in result.stdout
+    )
     restored = RecordsStore(shared, DATA_DIR)
     assert_restored(source, restored, tmp_path)
     assert_writes_continue(restored)
@@ -268,7 +274,9 @@ def test_a_database_with_records_is_refused(records_url: str, tmp_path: Path) ->
     result = cli(records_url, "restore", str(tmp_path / "records.zip"))
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
-    assert "is not empty" in result.stderr and "26 rows in meetings" in result.stderr
+    assert (
+        "is not empty" in result.stderr and f"{SEEDED_MEETINGS} rows in meetings" in result.stderr
+    )
     assert dump(target) == before
     with pytest.raises(DatabaseNotEmpty):
         target.restore(tmp_path / "records.zip")
@@ -392,7 +400,12 @@ def test_backup_is_one_moment_while_someone_writes(
             written.append(
                 writer.record_meeting(
                     EDITOR,
-                    {"date": "2026-11-25", "partner_iso3": "ROU", "event_type": "meeting"},
+                    {
+                        "date": "2026-11-25",
+                        "partner_iso3": "ROU",
+                        "event_type": "meeting",
+                        "title": "Talks recorded during the backup",
+                    },
                     area_ids=["ai"],
                     source_ids=[ROMANIA_SOURCE],
                     followups=[{"description": "Meanwhile", "action_type": "other"}],

@@ -15,13 +15,19 @@ import pandas as pd
 import pytest
 from sqlalchemy import update
 
+from dashboard.charts.country_page import country_page_tables
+from dashboard.datasets.citations import resource_as_of, sources_table
+from dashboard.datasets.filters import Filters
 from dashboard.datasets.loader import LoadedPackage, load_package
+from dashboard.datasets.programme_tree import programmes_view
+from dashboard.datasets.queries import followups_view, meetings_view, partners_view
 from dashboard.records import Identity, RecordsStore, Role, reading
 from dashboard.records.base import REVISION
 from dashboard.records.models import RECORD_TABLES, record_spec
 from dashboard.records.package import join_records, with_records
 from dashboard.records.reading import RecordTables
-from tests.conftest import DATA_DIR
+from dashboard.ui.options import filter_options
+from tests.conftest import DATA_DIR, FIXED_TODAY
 from tests.helpers import page_text, run_app
 
 EDITOR = Identity("editor@most.gov.pk", Role.EDITOR)
@@ -32,6 +38,7 @@ ROMANIA_MOU = "2025-08-09-rou-mou"
 # The follow-up of ROMANIA_MEETING that the later IT forum resolved.
 FORUM = "2025-08-09-rou-forum"
 FORUM_MEETING = "2025-11-20-ROU"
+TODAY = date.fromisoformat(FIXED_TODAY)
 
 
 @pytest.fixture
@@ -354,5 +361,136 @@ def test_the_timeline_shows_each_saved_change_at_its_next_rerun(
         at.run()
         assert f"{shown + 1} event(s)" in page_text(at)
         assert not at.exception
+    finally:
+        store.close()
+
+
+def page_results(package: LoadedPackage) -> dict[str, object]:
+    """What the pages build from a package (per_package): views of the records, of curated
+    tables only, a partner's profile, source lists and every table's as-of dates."""
+    assert package.spec is not None
+    return {
+        "meetings": meetings_view(package, Filters()),
+        "followups": followups_view(package, Filters(), TODAY),
+        "partners": partners_view(package, Filters()),
+        "programmes": programmes_view(package, Filters()),
+        "filter options": filter_options(package),
+        "Romania's profile": country_page_tables(package, "ROU", (), TODAY, Filters()),
+        "sources": sources_table(package, [ROMANIA_SOURCE, "wdi-tx-val-tech-mf-zs"]),
+        **{
+            f"as of {res.name}": resource_as_of(package, res.name) for res in package.spec.resources
+        },
+    }
+
+
+def assert_same(result: object, expected: object, name: str) -> None:
+    if isinstance(expected, pd.DataFrame):
+        pd.testing.assert_frame_equal(result, expected, obj=name)
+    elif isinstance(expected, dict):
+        assert result.keys() == expected.keys(), name
+        for key, value in expected.items():
+            assert_same(result[key], value, f"{name}[{key}]")
+    else:
+        assert result == expected, name
+
+
+def memo_values(package: LoadedPackage, name: str, args: tuple | None = None) -> list[object]:
+    """The results of the per-package function `name` (called with `args`, if given) kept in
+    `package`'s memo."""
+    return [
+        entry.value
+        for key, entry in package._memo.items()
+        if key[1] == name and (args is None or key[2] == args)
+    ]
+
+
+@pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
+def test_after_a_write_what_pages_built_is_kept_only_where_nothing_it_read_changed(
+    store: RecordsStore, curated: LoadedPackage, write: Callable[[RecordsStore], None]
+) -> None:
+    before = join_records(curated, store)
+    page_results(before.package)
+    write(store)
+    after = join_records(curated, store, before)
+    # Built from curated tables only: taken over as it was, the same object.
+    kept = memo_values(after.package, "filter_options")
+    assert kept and kept[0] is memo_values(before.package, "filter_options")[0]
+    # What is taken over, and what is built again, equals what a fresh package gives.
+    results, expected = page_results(after.package), page_results(with_records(curated, store))
+    for name, value in expected.items():
+        assert_same(results[name], value, name)
+
+
+def test_a_result_that_read_an_as_of_date_is_built_again_when_the_date_moves(
+    store: RecordsStore, curated: LoadedPackage
+) -> None:
+    source = store.add_source(
+        EDITOR,
+        {
+            "publisher": "Embassy of Romania",
+            "title": "The MoU signed",
+            "url": "https://example.org/signed",
+            "published": "2026-11-25",
+        },
+    )
+    store.record_meeting(EDITOR, new_meeting(), source_ids=[source])  # cited, so shown
+    before = join_records(curated, store)
+    assert resource_as_of(before.package, "followups").published < "2026-11-25"
+    resource_as_of(before.package, "programmes")
+    (programmes,) = memo_values(before.package, "_resource_as_of", (("programmes",),))
+    version = store.followup(ROMANIA_MOU)["version"]
+    store.update_followup(EDITOR, ROMANIA_MOU, "agreed", date(2026, 11, 25), source, None, version)
+    after = join_records(curated, store, before)
+    assert resource_as_of(after.package, "followups").published == "2026-11-25"
+    # The programmes' dates, which read no changed table, are the same object.
+    (kept,) = memo_values(after.package, "_resource_as_of", (("programmes",),))
+    assert kept is programmes
+
+
+def test_a_curated_page_keeps_its_frames_after_a_save_and_the_timeline_builds_anew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The EU programmes and Compare pages read curated tables only: after a save their next
+    rerun finds what they built (the same objects) in the newer package; the timeline, which
+    shows the saved meeting, builds its frames again."""
+    from dashboard.ui.data import get_package
+
+    url = f"sqlite:///{tmp_path / 'records.sqlite'}"
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", url)
+    store = RecordsStore(url, DATA_DIR)
+    try:
+        store.upgrade()
+        at = run_app("views/programmes.py")
+        at.switch_page("views/compare.py").run()
+        at.switch_page("views/timeline.py").run()
+        assert not at.exception
+        before = get_package()
+        built = {
+            name: memo_values(before, name)
+            for name in ("programmes_page_data", "compare_page_parts", "timeline_page_data")
+        }
+        assert all(built.values())
+
+        store.record_meeting(
+            EDITOR, new_meeting(title="Talks recorded just now"), source_ids=[ROMANIA_SOURCE]
+        )
+        at.run()
+        assert not at.exception
+        after = get_package()
+        assert after is not before
+        for name in ("programmes_page_data", "compare_page_parts"):
+            assert all(a is b for a, b in zip(memo_values(after, name), built[name], strict=True))
+        rebuilt = memo_values(after, "timeline_page_data")
+        assert rebuilt and not any(v is b for v in rebuilt for b in built["timeline_page_data"])
+        at.switch_page("views/programmes.py").run()
+        assert not at.exception
+        assert all(
+            a is b
+            for a, b in zip(
+                memo_values(get_package(), "programmes_page_data"),
+                built["programmes_page_data"],
+                strict=True,
+            )
+        )
     finally:
         store.close()

@@ -217,7 +217,8 @@ def test_text_is_kept_exactly(store: RecordsStore, kind: str) -> None:
     assert store.meeting(meeting_id)["title"] == text
     meetings = store.tables()["meetings"].set_index("meeting_id")
     assert meetings.loc[meeting_id, "outcomes"] == text
-    assert len(meetings) == 27  # the 26 seeded and this one: nothing dropped
+    seeded = len(pd.read_csv(DATA_DIR / "meetings.csv"))
+    assert len(meetings) == seeded + 1  # the seeded ones and this one: nothing dropped
     followups = store.tables()["followups"]
     assert followups[followups["meeting_id"] == meeting_id]["description"].tolist() == [text]
 
@@ -477,3 +478,53 @@ def test_a_write_through_one_store_is_seen_by_another(records_url: str) -> None:
     assert meeting_id in set(second.tables()["meetings"]["meeting_id"])
     first.close()
     second.close()
+
+
+def test_made_ids_are_unique_without_reading_every_id(store: RecordsStore) -> None:
+    """A meeting's, a source's and a follow-up's id is made from a stem (date and partner;
+    publisher and date; the meeting and the action's type), made unique by a number; only the
+    ids that start with the stem are looked up, not every id of the table."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement: str, *_args: object) -> None:
+        statements.append(" ".join(statement.split()).lower())
+
+    source = {
+        "publisher": "Dawn",
+        "title": "Talks",
+        "url": "https://example.org/talks",
+        "published": "2026-11-20",
+    }
+    followups = [{"description": f"Step {n}", "action_type": "mou"} for n in (1, 2)]
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        ids = [
+            store.record_meeting(
+                EDITOR,
+                new_meeting(title=f"Talks, part {n}"),
+                new_sources=[source],
+                followups=followups,
+            )
+            for n in (1, 2)
+        ]
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    assert ids == ["2026-11-20-ROU", "2026-11-20-ROU-2"]
+    tables = store.tables()
+    actions = tables["followups"][tables["followups"]["meeting_id"].isin(ids)]
+    assert sorted(actions["action_id"]) == [
+        "2026-11-20-rou-2-mou",
+        "2026-11-20-rou-2-mou-2",
+        "2026-11-20-rou-mou",
+        "2026-11-20-rou-mou-2",
+    ]
+    assert {"dawn-2026-11-20", "dawn-2026-11-20-2"} <= set(tables["sources"]["source_id"])
+    for table, key in (
+        ("meetings", "meeting_id"),
+        ("sources", "source_id"),
+        ("followups", "action_id"),
+    ):
+        every_id = f"select {table}.{key} from {table}"
+        assert every_id not in statements, f"read every id of {table}"

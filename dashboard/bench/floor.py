@@ -156,6 +156,8 @@ def _node(node) -> dict:
         }
     if kind == "divider":
         return {"kind": kind}
+    if kind == "html":  # e.g. the small script that closes the phone menu
+        return {"kind": kind, "body": proto.body, "javascript": proto.unsafe_allow_javascript}
     if kind == "dataframe":  # with its column settings (e.g. a pinned first column)
         return {
             "kind": kind,

@@ -72,6 +72,8 @@ def _render_one(node: dict, pages: dict[str, st.Page]) -> None:
         st.metric(node["label"], node["body"], node["delta"] or None, help=node["help"])
     elif kind == "divider":
         st.divider()
+    elif kind == "html":
+        st.html(node["body"], unsafe_allow_javascript=node["javascript"])
     elif kind == "dataframe":
         st.dataframe(node["frame"], hide_index=True, column_config=node["column_config"], key=key)
     elif kind == "plotly_chart":

@@ -56,8 +56,9 @@ FULL_INDICATOR_CODES = 60
 MIN_REFERENCE_ROWS = 3  # keeps small-scale packages usable (a filter needs choices)
 
 
-def planned_rows(scale: float, real_sources: int = 80) -> dict[str, int]:
-    """Rows each table will have at `scale` (1.0 = the full benchmark size)."""
+def planned_rows(scale: float, real_sources: int = 80, real_labels: int = 0) -> dict[str, int]:
+    """Rows each table will have at `scale` (1.0 = the full benchmark size); the labels of
+    coded values are the real ones."""
     if scale <= 0:
         raise ValueError("scale must be positive")
     root = math.sqrt(scale)
@@ -70,6 +71,7 @@ def planned_rows(scale: float, real_sources: int = 80) -> dict[str, int]:
     rows["indicator_catalogue"] = codes
     rows["countries"] = max(10, round(grid / (codes * len(YEARS))))
     rows["indicators"] = rows["countries"] * rows["indicator_catalogue"] * len(YEARS)
+    rows["labels"] = real_labels
     return rows
 
 
@@ -190,7 +192,7 @@ def _programmes(
         return kept.reset_index(drop=True)
     levels = ["programme", "pillar", "cluster", "component", "objective"]
     ids = [f"syn-prog-{i:05d}" for i in range(extra)]
-    parent, level = [], []
+    parent, level, parent_at = [], [], []
     for i in range(extra):
         # every 30th is a new top-level programme; the others hang under an earlier
         # synthetic programme that is not yet at the deepest level
@@ -198,10 +200,12 @@ def _programmes(
         if i % 30 == 0 or not candidates:
             parent.append("")
             level.append(levels[0])
+            parent_at.append(-1)
         else:
             j = candidates[int(rng.integers(0, len(candidates)))]
             parent.append(ids[j])
             level.append(levels[levels.index(level[j]) + 1])
+            parent_at.append(j)
     start = rng.integers(2000, 2028, size=extra)
     synthetic = pd.DataFrame(
         {
@@ -209,7 +213,9 @@ def _programmes(
             "parent_id": parent,
             "level": level,
             "name": [f"Synthetic programme {i}" for i in range(extra)],
-            "budget_eur_m": _sometimes_blank(rng, np.round(rng.uniform(1, 5000, extra), 1), 0.2),
+            "budget_eur_m": _sometimes_blank(
+                rng, _budgets(rng.uniform(1, 5000, extra), parent_at), 0.2
+            ),
             "budget_comparator": _pick(rng, _enum(spec, "programmes", "budget_comparator"), extra),
             "period_start": start,
             "period_end": start + rng.integers(1, 8, size=extra),
@@ -223,6 +229,19 @@ def _programmes(
         }
     )
     return pd.concat([kept, synthetic], ignore_index=True)
+
+
+def _budgets(drawn: np.ndarray, parent_at: list[int]) -> np.ndarray:
+    """Budgets in EUR m (one decimal) whose parts never add up to more than the whole, as the
+    package check requires: a top-level programme gets its `drawn` value (1-5,000), a part a
+    share of its parent's budget (`drawn` / 5,000 of 90 % of the parent's, split among the
+    parent's parts), every value rounded down."""
+    parents = np.asarray([j for j in parent_at if j >= 0], dtype=np.intp)
+    parts = np.bincount(parents, minlength=len(drawn))
+    budget = np.empty(len(drawn))
+    for i, j in enumerate(parent_at):  # a parent comes before its parts
+        budget[i] = drawn[i] if j < 0 else budget[j] * 0.9 * drawn[i] / 5000 / parts[j]
+    return np.floor(budget * 10) / 10
 
 
 def _cooperation_areas(
@@ -343,6 +362,7 @@ def _fact_tables(
                 "period": _pick(rng, [str(y) for y in range(2015, 2026)], n_facts),
                 "as_of": _iso(_random_dates(rng, n_facts, date(2015, 1, 1), LAST_MEETING)),
                 "source_id": _pick(rng, source_ids, n_facts),
+                "unverified": "",
                 "note": "",
             }
         ),
@@ -450,10 +470,12 @@ def generate(
     rng = np.random.default_rng(seed)
     spec = json.loads((real_dir / DESCRIPTOR_NAME).read_text(encoding="utf-8"))
     real_sources = _read_real(real_dir, "sources")
-    rows = planned_rows(scale, real_sources=len(real_sources))
+    real_labels = _read_real(real_dir, "labels")
+    rows = planned_rows(scale, real_sources=len(real_sources), real_labels=len(real_labels))
 
     tables: dict[str, pd.DataFrame] = {}
     tables["sources"] = _sources(real_sources, rows["sources"], rng)
+    tables["labels"] = real_labels
     source_ids = tables["sources"]["source_id"].to_numpy()
     tables["countries"] = _countries(_read_real(real_dir, "countries"), rows["countries"])
     iso3 = tables["countries"]["iso3"].to_numpy()

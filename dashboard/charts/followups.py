@@ -44,18 +44,16 @@ def flag_text(overdue: bool, long_pending: bool) -> str:
     return "; ".join(flags)
 
 
-def actions_table(actions: pd.DataFrame, area_names: dict[str, str]) -> pd.DataFrame:
+def actions_table(actions: pd.DataFrame) -> pd.DataFrame:
     """The follow-ups table as shown: one row per action, flags in words, its meeting id.
 
-    `actions` as made by `followups_view`.
+    `actions` as made by `followups_view` (Area: the action's own, else its meeting's areas).
     """
     return pd.DataFrame(
         {
             "Action": actions["description"].to_numpy(),
             "Partner": actions["partner"].to_numpy(),
-            "Area": [
-                area_names.get(a, a) if isinstance(a, str) else "" for a in actions["area_id"]
-            ],
+            "Area": actions["areas"].to_numpy(),
             "Status": status_text(actions).to_numpy(),
             "Flag": [
                 flag_text(bool(o), bool(p))

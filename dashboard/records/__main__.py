@@ -7,7 +7,8 @@
 - ``export DIR`` — the current state as a complete data package (curated tables copied from the
   data folder, record tables from the database) that ``python -m dashboard.datasets check DIR``
   and ``frictionless validate DIR/datapackage.json`` accept.
-- ``history [--since YYYY-MM-DD]`` — the change log as CSV, newest first.
+- ``history [--since YYYY-MM-DD]`` — the change log as CSV, newest first: one row per changed
+  field (at, by, table, record, action, field, before, after), times with their UTC offset.
 - ``backup FILE`` — every table of the database as of one moment (withdrawn meetings, versions,
   status histories, the change log, the revision) in one zip file with checksums.
 - ``restore FILE`` — load a backup into an empty database, SQLite or PostgreSQL, all or
@@ -38,6 +39,7 @@ from dashboard.datasets.package import DESCRIPTOR_NAME, read_package_spec
 from dashboard.export.tables import to_csv_bytes
 from dashboard.records.access import Identity, Role, is_email
 from dashboard.records.backup import BackupRefused
+from dashboard.records.changelog import change_rows
 from dashboard.records.database import UpgradeFailed, describe
 from dashboard.records.models import RECORD_TABLES
 from dashboard.records.package import shown_records
@@ -164,8 +166,7 @@ def _run(store: RecordsStore, args: argparse.Namespace) -> int:
             + ", ".join(f"{name} {count}" for name, count in counts.items())
         )
         return 0
-    changes = store.recent_changes(since=args.since, limit=None)
-    changes["at"] = changes["at"].map(lambda at: at.isoformat())
+    changes = change_rows(store.recent_changes(since=args.since, limit=None))
     # Formula-looking cells are neutralised, as in every CSV the dashboard writes.
     sys.stdout.write(to_csv_bytes(changes).decode("utf-8"))
     return 0

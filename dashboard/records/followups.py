@@ -26,6 +26,7 @@ from dashboard.records.base import (
     StoreBase,
     field_problem,
     history_entry,
+    ids_from,
     now,
     unique_id,
 )
@@ -87,7 +88,8 @@ class FollowupWrites(StoreBase):
         if not followups:
             return []
         res = self._resource("followups")
-        taken = set(conn.scalars(select(FOLLOWUPS.c.action_id)))
+        # Made ids start with the meeting's (`_followup_defaults`).
+        taken = ids_from(conn, FOLLOWUPS.c.action_id, str(meeting.get("meeting_id") or "").lower())
         given = [f.get("action_id") for f in followups if f.get("action_id")]
         rows = [self._followup_defaults(f, meeting, taken) for f in followups]
         problems: list[Problem] = []

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -13,9 +14,11 @@ from sqlalchemy import (
 )
 
 from dashboard.datasets import clock
+from dashboard.datasets.package import Resource
 from dashboard.datasets.validate import Problem
 from dashboard.records.access import Identity, Role
 from dashboard.records.base import (
+    CHANGE_LOG,
     FOLLOWUPS,
     MAIN_SOURCE,
     MEETING_AREAS,
@@ -24,18 +27,29 @@ from dashboard.records.base import (
     SOURCES,
     NotFound,
     field_problem,
+    ids_from,
     now,
     slug,
     text_of,
     unique_id,
+    utc,
 )
 from dashboard.records.followups import FollowupWrites
 from dashboard.records.rules import (
     MAX_TEXT,
+    MEETING_REQUIRED,
     ValidationFailed,
     forbidden_character_problem,
+    required_problem,
     validate_rows,
 )
+
+# A second meeting with the same partner, date and title within this time of the first is
+# taken for the same one saved twice (a double click, two tabs, two colleagues), unless the
+# person confirms it is a different event.
+DUPLICATE_WINDOW = timedelta(minutes=15)
+# The change-log actions that bring a meeting into the database.
+CREATING_ACTIONS = ("insert", "import", "seed")
 
 
 class MeetingWrites(FollowupWrites):
@@ -43,7 +57,8 @@ class MeetingWrites(FollowupWrites):
 
     def add_source(self, identity: Identity, source: Mapping[str, Any]) -> str:
         """Add one source (publisher, title, url, published, accessed, licence, notes); its id
-        is made from the publisher when not given. Returns the id."""
+        is made from the publisher when not given, and it is marked undated when it has no
+        published date (unless `undated` is given). Returns the id."""
         self._require(identity, Role.EDITOR, "add a source")
         with self._writing() as conn:
             (source_id,) = self._insert_sources(conn, identity, [source])
@@ -52,8 +67,10 @@ class MeetingWrites(FollowupWrites):
     def _insert_sources(
         self, conn: Connection, identity: Identity, sources: Sequence[Mapping[str, Any]]
     ) -> list[str]:
+        if not sources:
+            return []
         res = self._resource("sources")
-        existing = set(conn.scalars(select(SOURCES.c.source_id)))
+        existing: set[str] = set()  # the ids a new id must not take
         rows = []
         for source in sources:
             row = dict(source)
@@ -62,11 +79,15 @@ class MeetingWrites(FollowupWrites):
                 row["accessed"] = clock.today()
             if not row.get("licence"):
                 row["licence"] = "Not stated — cited for facts"
+            if not row.get("published") and row.get("undated") is None:
+                # A form leaves the date empty when the source shows none: say so explicitly.
+                row["undated"] = True
             if not row.get("source_id"):
                 stem = slug(str(row.get("publisher") or ""))
                 published = row.get("published")
                 if published:
                     stem = f"{stem}-{published}"
+                existing |= ids_from(conn, SOURCES.c.source_id, stem)
                 row["source_id"] = unique_id(stem, existing)
             existing.add(row["source_id"])
             rows.append(row)
@@ -106,12 +127,28 @@ class MeetingWrites(FollowupWrites):
         source_ids: Sequence[str] = (),
         new_sources: Sequence[Mapping[str, Any]] = (),
         followups: Sequence[Mapping[str, Any]] = (),
+        *,
+        new_source_is_main: bool = False,
+        distinct_from: Collection[str] = (),
     ) -> str:
-        """Record a new meeting with its areas, sources (existing ids and new ones; the first
-        is the main source unless ``meeting["source_id"]`` says otherwise) and follow-ups, all
-        or nothing. The id is ``<date>-<partner>`` (made unique) unless given. Returns it."""
+        """Record a new meeting with its areas, sources (existing ids and new ones) and
+        follow-ups, all or nothing. The main source is ``meeting["source_id"]`` if given, else
+        the first new source when `new_source_is_main`, else the first source given. The id
+        is ``<date>-<partner>`` (made unique) unless given. Returns it.
+
+        What a person must give (date, partner, type, title, a source) is checked before
+        anything else, and alone. A meeting with the same partner, date and title recorded
+        in the last DUPLICATE_WINDOW is refused (rule ``duplicate-meeting``, its id as the
+        problem's value: a second click, or a colleague recording it too) unless its id is
+        in `distinct_from`, the meetings the person confirmed this one is not."""
         self._require(identity, Role.EDITOR, "record a meeting")
         res = self._resource("meetings")
+        row = dict(meeting)
+        missing = _missing(res, row, bool(source_ids or new_sources or row.get("source_id")))
+        if new_source_is_main and not new_sources:
+            missing.append(required_problem(res, "source_id", None, "the new main source"))
+        if missing:
+            raise ValidationFailed(missing)
         with self._writing() as conn:
             problems: list[Problem] = []
             try:
@@ -119,19 +156,18 @@ class MeetingWrites(FollowupWrites):
             except ValidationFailed as failed:
                 problems += failed.problems
                 new_ids = []
-            all_sources = list(dict.fromkeys([*source_ids, *new_ids]))
-            row = dict(meeting)
+            given = [*new_ids, *source_ids] if new_source_is_main else [*source_ids, *new_ids]
+            all_sources = list(dict.fromkeys(given))
             if not row.get("source_id") and all_sources:
                 row["source_id"] = all_sources[0]
             if row.get("source_id") and row["source_id"] not in all_sources:
                 all_sources.insert(0, row["source_id"])
-            existing = set(conn.scalars(select(MEETINGS.c.meeting_id)))
             if not row.get("meeting_id"):
-                row["meeting_id"] = unique_id(
-                    f"{text_of(row.get('date'))}-{text_of(row.get('partner_iso3')) or 'XXX'}",
-                    existing,
-                )
-            elif row["meeting_id"] in existing:
+                stem = f"{text_of(row.get('date'))}-{text_of(row.get('partner_iso3'))}"
+                row["meeting_id"] = unique_id(stem, ids_from(conn, MEETINGS.c.meeting_id, stem))
+            elif conn.scalar(
+                select(MEETINGS.c.meeting_id).where(MEETINGS.c.meeting_id == row["meeting_id"])
+            ):
                 problems.append(
                     field_problem(
                         res,
@@ -141,16 +177,6 @@ class MeetingWrites(FollowupWrites):
                         f"a meeting with id '{row['meeting_id']}' already exists",
                     )
                 )
-            if not all_sources:
-                problems.append(
-                    field_problem(
-                        res,
-                        "source_id",
-                        None,
-                        "required",
-                        "name at least one source: pick one or add a new one",
-                    )
-                )
             try:
                 (typed,) = validate_rows([row], res, self.curated())
             except ValidationFailed as failed:
@@ -158,6 +184,8 @@ class MeetingWrites(FollowupWrites):
                 typed = None
             problems += self._check_sources(conn, res, "source_id", all_sources, set(new_ids))
             problems += self._check_areas(res, area_ids)
+            if typed is not None:
+                problems += self._recent_twins(conn, res, typed, set(distinct_from))
             if typed is None or problems:
                 # Follow-ups are still checked, so every problem shows at once.
                 problems += self._followup_problems(conn, followups, typed, row, set(new_ids))
@@ -169,6 +197,50 @@ class MeetingWrites(FollowupWrites):
             self._log(conn, identity, "meetings", typed["meeting_id"], "insert", None, after)
             self._insert_followups(conn, identity, followup_rows, "insert")
         return typed["meeting_id"]
+
+    def _recent_twins(
+        self, conn: Connection, res: Resource, meeting: Mapping[str, Any], distinct: set[str]
+    ) -> list[Problem]:
+        """A problem for each shown meeting with the same partner, date and title as `meeting`
+        that was recorded (or imported, or seeded) within DUPLICATE_WINDOW, unless confirmed
+        distinct."""
+        title = _comparable(meeting["title"])
+        same = [
+            meeting_id
+            for meeting_id, other in conn.execute(
+                select(MEETINGS.c.meeting_id, MEETINGS.c.title).where(
+                    MEETINGS.c.partner_iso3 == meeting["partner_iso3"],
+                    MEETINGS.c.date == meeting["date"],
+                    MEETINGS.c.withdrawn_at.is_(None),
+                )
+            )
+            if _comparable(other) == title and meeting_id not in distinct
+        ]
+        if not same:
+            return []
+        at = now()
+        recorded = conn.execute(
+            select(CHANGE_LOG.c.record_key, CHANGE_LOG.c.at, CHANGE_LOG.c.by_email)
+            .where(
+                CHANGE_LOG.c.table_name == "meetings",
+                CHANGE_LOG.c.record_key.in_(same),
+                CHANGE_LOG.c.action.in_(CREATING_ACTIONS),
+                CHANGE_LOG.c.at >= at - DUPLICATE_WINDOW,
+            )
+            .order_by(CHANGE_LOG.c.id)
+        ).all()
+        return [
+            field_problem(
+                res,
+                "title",
+                meeting_id,
+                "duplicate-meeting",
+                f"meeting {meeting_id}, with the same partner, date and title, was recorded "
+                f"{_ago(at - utc(when))} by {by}; if this is a different event, confirm it "
+                "and save again",
+            )
+            for meeting_id, when, by in recorded
+        ]
 
     def _write_links(
         self,
@@ -206,12 +278,20 @@ class MeetingWrites(FollowupWrites):
         area_ids: Sequence[str] | None = None,
         source_ids: Sequence[str] | None = None,
         expected_version: int | None = None,
+        *,
+        new_sources: Sequence[Mapping[str, Any]] = (),
+        new_source_is_main: bool = False,
     ) -> int:
-        """Correct fields of a meeting (and, when given, replace its areas / sources), made on
-        `expected_version`. Returns the new version. Raises Conflict, ValidationFailed,
-        NotFound, NotAllowed."""
+        """Correct fields of a meeting (and, when given, replace its areas / sources, the first
+        source given being the main one), made on `expected_version`; `new_sources` are added
+        to its sources (the first as its main source when `new_source_is_main`). Returns the
+        new version. Raises Conflict, ValidationFailed, NotFound, NotAllowed."""
         self._require(identity, Role.EDITOR, "correct a meeting")
         res = self._resource("meetings")
+        if new_source_is_main and not new_sources:
+            raise ValidationFailed(
+                [required_problem(res, "source_id", None, "the new main source")]
+            )
         with self._writing() as conn:
             before = self._meeting_snapshot(conn, meeting_id)
             if before is None or before["withdrawn_at"] is not None:
@@ -221,6 +301,11 @@ class MeetingWrites(FollowupWrites):
             row = {name: before[name] for name in res.field_names}
             row.update(changes)
             problems: list[Problem] = []
+            try:
+                new_ids = self._insert_sources(conn, identity, new_sources)
+            except ValidationFailed as failed:
+                problems += failed.problems
+                new_ids = []
             if row["meeting_id"] != meeting_id:
                 problems.append(
                     field_problem(
@@ -234,13 +319,17 @@ class MeetingWrites(FollowupWrites):
             sources = list(source_ids) if source_ids is not None else before["source_ids"]
             if source_ids is not None and "source_id" not in changes and sources:
                 row["source_id"] = sources[0]
+            if new_ids:
+                sources = [*new_ids, *sources] if new_source_is_main else [*sources, *new_ids]
+                if new_source_is_main and "source_id" not in changes:
+                    row["source_id"] = new_ids[0]
             try:
                 (typed,) = validate_rows([row], res, self.curated())
             except ValidationFailed as failed:
                 problems += failed.problems
                 typed = None
             problems += self._check_sources(
-                conn, res, "source_id", sources or [row["source_id"]], set()
+                conn, res, "source_id", sources or [row["source_id"]], set(new_ids)
             )
             if area_ids is not None:
                 problems += self._check_areas(res, area_ids)
@@ -377,3 +466,31 @@ class MeetingWrites(FollowupWrites):
             action = "withdraw" if withdraw else "restore"
             self._log(conn, identity, "meetings", meeting_id, action, before, after)
         return after["version"]
+
+
+def _missing(res: Resource, meeting: Mapping[str, Any], has_source: bool) -> list[Problem]:
+    """What a person must give for a new meeting and did not: its date, partner, type, title
+    and at least one source."""
+    wanted = {"date": "its date", **MEETING_REQUIRED}
+    problems = [
+        required_problem(res, field, None, what)
+        for field, what in wanted.items()
+        if not text_of(meeting.get(field))
+    ]
+    if not has_source:
+        problems.append(
+            required_problem(res, "source_id", None, "at least one source: choose one or add one")
+        )
+    return problems
+
+
+def _comparable(title: object) -> str:
+    """A title as compared for duplicates: case and runs of spaces do not matter."""
+    return " ".join(str(title or "").split()).casefold()
+
+
+def _ago(elapsed: timedelta) -> str:
+    minutes = int(elapsed.total_seconds() // 60)
+    if minutes < 1:
+        return "less than a minute ago"
+    return f"{minutes} minute{'s' if minutes != 1 else ''} ago"

@@ -9,9 +9,12 @@ patterns, keys). On top of that, for records only:
   embeddings, overrides and isolates): stored text reads as it is shown;
 - dates lie within DATE_MIN..DATE_MAX (1901-01-01..2099-12-31);
 - references to the curated tables in ``data/`` (countries, cooperation areas) name a known row;
+- a meeting names its partner, type and title (the package keeps older rows without them; a
+  record does not), and its partner is a country or an organisation, not a group of countries
+  or a territory (``datasets.queries.can_be_partner``);
 - the package audit's row rules, applied before a write rather than after an export: no bare
   URL in text, a meeting does not end before it starts, an inferred status has its note and
-  source.
+  source, a source gives its published date or is marked undated (not both).
 
 The store adds the rules that need the database (duplicate ids, known sources and meetings, a
 follow-up not raised before its meeting).
@@ -36,6 +39,8 @@ from dashboard.datasets.audit import (
     ends_before_start,
     inferred_status_message,
     text_columns,
+    undated_message,
+    undated_mismatch,
     unexplained_inferred_status,
 )
 from dashboard.datasets.package import Resource
@@ -43,6 +48,15 @@ from dashboard.datasets.validate import ERROR, LINE_COLUMN, Problem, cell_text, 
 from dashboard.records.models import RECORD_TABLES
 
 MAX_TEXT = 5_000
+# A meeting's fields a person must give, beyond those the package's schema requires (its date
+# and main source), with what each is.
+MEETING_REQUIRED = {
+    "partner_iso3": "its partner (the country or organisation met)",
+    "event_type": "its type",
+    "title": "a title saying what the event was",
+}
+# The key of `curated` holding the countries and organisations a meeting's partner may be.
+PARTNERS = "partners"
 DATE_MIN = date(1901, 1, 1)
 DATE_MAX = date(2099, 12, 31)
 # C0 control characters but tab, line feed and carriage return (a CRLF line end in a CSV cell),
@@ -140,6 +154,8 @@ def check_frame(
                 lambda v: f"{v} is outside {DATE_MIN:%Y}–{DATE_MAX:%Y}; check the year",
             )
     problems += _audit_row_rules(text, resource)
+    if resource.name == "meetings":
+        problems += _meeting_rules(text, resource, curated)
     for fk in resource.foreign_keys:
         target = fk.resource or resource.name
         if target in RECORD_TABLES or target not in curated:
@@ -152,6 +168,45 @@ def check_frame(
                 col,
                 "foreign-key",
                 lambda v, target=target: f"'{v}' is not a known entry of {target}",
+            )
+    return problems
+
+
+def required_problem(resource: Resource, field: str, line: int | None, what: str) -> Problem:
+    """A missing value a person must give."""
+    return Problem(resource.path, line, field, None, "required", f"give {what}")
+
+
+def _meeting_rules(
+    text: pd.DataFrame, resource: Resource, curated: Mapping[str, set[str]]
+) -> list[Problem]:
+    """A meeting names its partner, type and title; its partner may be a partner (a country or
+    an organisation), which a known code of the countries table need not be."""
+    problems = []
+    lines = text[LINE_COLUMN]
+    for field, what in MEETING_REQUIRED.items():
+        if field not in text:
+            continue
+        blank = text[field].isna() | (text[field].str.strip() == "")
+        for idx in text.index[blank.to_numpy(dtype=bool)]:
+            problems.append(required_problem(resource, field, int(lines[idx]), what))
+    partners = curated.get(PARTNERS)
+    known = curated.get("countries", set())
+    if partners is not None and "partner_iso3" in text:
+        codes = text["partner_iso3"]
+        wrong = codes.isin(known).fillna(False) & ~codes.isin(partners).fillna(False)
+        for idx in text.index[wrong.to_numpy(dtype=bool)]:
+            code = str(codes[idx])
+            problems.append(
+                Problem(
+                    resource.path,
+                    int(lines[idx]),
+                    "partner_iso3",
+                    code,
+                    "partner-kind",
+                    f"'{code}' is a group of countries or a territory without a World Bank "
+                    "classification, not a partner: name a country or an organisation",
+                )
             )
     return problems
 
@@ -176,6 +231,19 @@ def _audit_row_rules(text: pd.DataFrame, resource: Resource) -> list[Problem]:
                     end_before_start_message(start[idx], end[idx]),
                 )
             )
+    if resource.name == SOURCES and {"published", "undated"} <= names:
+        for column, wrong in undated_mismatch(text["published"], text["undated"]).items():
+            for idx in text.index[wrong.fillna(False).to_numpy(dtype=bool)]:
+                problems.append(
+                    Problem(
+                        resource.path,
+                        int(lines[idx]),
+                        column,
+                        None,
+                        "source-undated",
+                        undated_message(text.at[idx, "source_id"], column),
+                    )
+                )
     if resource.name == "followups" and {"status_basis", "note", "status_source_id"} <= names:
         for column, missing in unexplained_inferred_status(text).items():
             for idx in text.index[missing.fillna(False).to_numpy(dtype=bool)]:

@@ -36,6 +36,10 @@ MIN_COOKIE_SECRET = 32
 PLACEHOLDER_MARK = "replace-with"
 NEW_SECRET_COMMAND = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 
+# Set by the browser when Sign out is pressed (ui/browser.py); read by `signed_out_notice`.
+SIGNED_OUT_COOKIE = "dashboard_signed_out"
+SIGNED_OUT_SHOWN = "_signed_out_checked"
+
 logger = logging.getLogger(__name__)
 
 
@@ -165,6 +169,20 @@ def current_identity(settings: AccountSettings | None = None) -> Identity:
         # nothing beyond reading.
         return Identity(identity.email, Role.VIEWER)
     return identity
+
+
+def signed_out_notice(settings: AccountSettings) -> None:
+    """After Sign out the identity provider sends the browser back to the app: say "Signed
+    out" on the first page the new session shows (the browser marks the way out with a
+    short-lived cookie, `ui.browser`)."""
+    if not settings.sign_in_configured or st.session_state.get(SIGNED_OUT_SHOWN):
+        return
+    st.session_state[SIGNED_OUT_SHOWN] = True
+    if st.context.cookies.get(SIGNED_OUT_COOKIE) and current_identity(settings).anonymous:
+        st.success(
+            "Signed out. To record or change anything again, sign in.",
+            icon=":material/logout:",
+        )
 
 
 def sign_in_gate(settings: AccountSettings) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from dashboard.datasets.filters import KnownValues
 from dashboard.datasets.loader import LoadedPackage, per_package
+from dashboard.datasets.queries import can_be_partner
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,23 @@ def known_values(package: LoadedPackage) -> KnownValues:
 
 @per_package
 def source_picker_labels(package: LoadedPackage) -> dict[str, str]:
-    """Each source as a picker shows it, "publisher — title", by source id (shared: callers
-    must not change it)."""
-    sources = package.table("sources")
-    labels = sources["publisher"].fillna("") + " — " + sources["title"].fillna("")
+    """Each source as a picker shows it, "publisher · published date · title", newest first,
+    by source id: a search by publisher, title or date finds it (shared: callers must not
+    change it)."""
+    sources = package.table("sources").sort_values(
+        ["published", "publisher"], ascending=[False, True], na_position="last"
+    )
+    published = sources["published"].dt.strftime("%Y-%m-%d").fillna("undated")
+    labels = (
+        sources["publisher"].fillna("") + " · " + published + " · " + sources["title"].fillna("")
+    )
     return dict(zip(sources["source_id"], labels, strict=True))
+
+
+@per_package
+def partner_choices(package: LoadedPackage) -> dict[str, str]:
+    """The countries and organisations a meeting's partner may be, by name (`can_be_partner`:
+    no group of countries, no territory without a World Bank classification)."""
+    countries = package.table("countries")
+    chosen = countries[can_be_partner(countries).to_numpy()].sort_values("name")
+    return dict(zip(chosen["iso3"], chosen["name"], strict=True))

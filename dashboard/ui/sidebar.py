@@ -20,12 +20,19 @@ def set_filter(name: str, values: Sequence[str] | date | None) -> None:
     st.session_state[WIDGET_KEYS[name]] = list(values) if isinstance(values, Sequence) else values
 
 
-def filter_sidebar(page_id: str) -> None:
+def filter_sidebar(page_id: str, shown: bool = True) -> None:
     """The filter widgets, read from and written to the URL. Called by the entrypoint only:
-    widgets rendered there keep their state when the user switches pages."""
+    widgets rendered there keep their state when the user switches pages. A page that the
+    filters do not concern (the Record pages) gets none, and the filters are kept, out of
+    the URL, for the next page that uses them."""
     package = package_for_this_run()
     if package.spec is None:
         st.session_state[FILTERS_STATE] = Filters()
+        return
+    if not shown:
+        _keep_filters()
+        st.session_state["_page_id"] = page_id
+        st.session_state[FILTERS_STATE] = _current_filters()
         return
     restore_from_url(package)
     filters = _sidebar(package)
@@ -47,12 +54,7 @@ def _sidebar(package: LoadedPackage) -> Filters:
     names, area_names = options.country_names, options.area_names
     programme_names = options.programme_names
 
-    # Re-assigning each filter's value marks it as set by the app in this run, so the browser
-    # is sent the value to show; otherwise a value set from the URL or a chart click could be
-    # applied by the server while the widget still showed its old value.
-    for key in WIDGET_KEYS.values():
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
+    _keep_filters()
     with st.sidebar:
         st.subheader("Filters")
         country_options = list(
@@ -96,6 +98,20 @@ def _sidebar(package: LoadedPackage) -> Filters:
             format="YYYY-MM-DD",
         )
         st.button("Clear filters", width="stretch", on_click=_clear_filters, key="clear_filters")
+    return _current_filters()
+
+
+def _keep_filters() -> None:
+    """Re-assign each filter's value. It marks the value as set by the app in this run, so the
+    browser is sent the value to show (otherwise a value set from the URL or a chart click
+    could be applied by the server while the widget still showed its old value), and keeps it
+    through a run that draws no filters."""
+    for key in WIDGET_KEYS.values():
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def _current_filters() -> Filters:
     start = st.session_state.get(WIDGET_KEYS["from"])
     end = st.session_state.get(WIDGET_KEYS["to"])
     if start and end and start > end:

@@ -10,6 +10,8 @@ import streamlit as st
 READABLE_CSS = """
 <style>
 [data-testid="stCaptionContainer"] { opacity: 1; color: #4a545e; }
+/* The container of the page's script (ui/browser.py) draws nothing and takes no room. */
+.st-key-page_scripts { display: none; }
 </style>
 """
 
