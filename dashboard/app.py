@@ -5,12 +5,20 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.presentation import run
-from dashboard.ui.account import account_settings, account_sidebar, sign_in_gate
+from dashboard.ui.account import (
+    account_settings,
+    account_sidebar,
+    sign_in_gate,
+    signed_out_notice,
+)
+from dashboard.ui.browser import browser_behaviour
 from dashboard.ui.nav import sidebar_menu
 from dashboard.ui.page import build_ahead, one_package_per_run
 from dashboard.ui.present import presenting
+from dashboard.ui.reconnect import lost_session_notice
 from dashboard.ui.sidebar import filter_sidebar
 from dashboard.ui.style import readable_style
+from dashboard.ui.unsubscribe import unsubscribe_gate
 
 HERE = Path(__file__).parent
 
@@ -24,9 +32,13 @@ st.set_page_config(
 )
 
 readable_style()
+lost_session_notice()
+# An unsubscribe link from the digest works without sign-in, and shows nothing else.
+unsubscribe_gate()
 # Before anything that reads data: with public_read = false a signed-out visitor gets only
 # a sign-in page, and the page receives nothing else.
 settings = account_settings()
+signed_out_notice(settings)
 sign_in_gate(settings)
 
 PAGES = {
@@ -58,17 +70,23 @@ PAGES = {
             HERE / "views/correct_meeting.py", title="Correct a meeting", icon=":material/edit:"
         ),
         st.Page(HERE / "views/changes.py", title="Recent changes", icon=":material/history:"),
+        st.Page(
+            HERE / "views/subscriptions.py", title="Digest subscriptions", icon=":material/mail:"
+        ),
     ],
     "Data": [
         st.Page(HERE / "views/sources.py", title="Sources", icon=":material/dataset:"),
     ],
 }
+RECORD_PAGES = {p.url_path for p in PAGES["Record"]}
 
 page = st.navigation(PAGES, position="hidden")
 if not presenting():
     sidebar_menu(PAGES)
 account_sidebar(settings)
+browser_behaviour()
 with one_package_per_run():
-    filter_sidebar(page.url_path)
+    # The Record pages take no filters: the sidebar keeps them for the pages that do.
+    filter_sidebar(page.url_path, shown=page.url_path not in RECORD_PAGES)
     run(page)
     build_ahead()

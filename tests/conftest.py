@@ -215,6 +215,7 @@ EVERY_PAGE = {
     "update-followup": "/update_followup",
     "correct-meeting": "/correct_meeting",
     "changes": "/changes",
+    "subscriptions": "/subscriptions",
     "sources": "/sources",
 }
 PRESENTED_PAGES = {

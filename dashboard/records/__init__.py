@@ -22,9 +22,11 @@ API (stable; the pages build on it)::
                                           # followups; typed as the CSV loader; withdrawn left out
     store.meeting(id) -> dict         # + version, area_ids, source_ids (main first), withdrawn_*
     store.followup(id) -> dict        # + version
-    store.record_meeting(me, meeting, area_ids, source_ids, new_sources, followups) -> meeting_id
+    store.record_meeting(me, meeting, area_ids, source_ids, new_sources, followups,
+                         new_source_is_main=False, distinct_from=()) -> meeting_id
     store.correct_meeting(me, meeting_id, changes, area_ids=None, source_ids=None,
-                          expected_version=...) -> new version
+                          expected_version=..., new_sources=(), new_source_is_main=False)
+                          -> new version
     store.withdraw_meeting(me, meeting_id, reason, expected_version) -> new version   # admin
     store.restore_meeting(me, meeting_id, reason, expected_version) -> new version    # admin
     store.update_followup(me, action_id, status, effective, source_id, note,
@@ -35,6 +37,17 @@ API (stable; the pages build on it)::
     store.recent_changes(since=None, limit=200) -> DataFrame
     store.backup(path), store.restore(path) -> summary   # every table as of one snapshot;
                                       # restore into an empty database (BackupRefused otherwise)
+
+    # The digest's subscribers (subscriptions.py; admin only, versioned, in the change log):
+    store.subscriptions(include_removed=False) -> [Subscription]; store.subscription(id)
+    store.add_subscription(me, email, countries, areas, frequency, always) -> id
+    store.change_subscription(me, id, changes, expected_version) -> new version
+    store.remove_subscription(me, id, expected_version) -> new version
+    store.unsubscribe_target(token, secret), store.unsubscribe(token, secret)  # no sign-in:
+                                      # a signed, expiring token (tokens.py); BadToken otherwise
+    store.covered_until(id), store.claim_digest(subscription, start, end) -> send id | None,
+    store.finish_digest(send_id, status), store.digest_sends()       # the send log
+    store.meeting_changes(start, end), store.status_changes(start, end)   # a period's news
 
     with_records(package, store) -> LoadedPackage   # the package with the database's records
 
@@ -49,6 +62,12 @@ Errors (nothing is saved when one is raised):
 - ``Conflict(current, changed)``: the record changed since ``expected_version``; ``changed``
   maps each field changed meanwhile to (your value, their value); ``current`` is the record now.
 - ``NotFound``: no such record (or its meeting is withdrawn).
+
+A new meeting needs its date, partner, type, title and a source; these are checked first, and
+alone (rule ``required``). Its partner is a country or an organisation (rule ``partner-kind``:
+not a group of countries or a territory). A meeting with the same partner, date and title as
+one recorded in the last 15 minutes is refused (rule ``duplicate-meeting``, the other's id as
+the problem's value) unless its id is in ``distinct_from``.
 
 Rules beyond the package's schema (``rules.py``): text at most 5,000 characters, with no
 control character but tab and line breaks and no bidirectional override or isolate; dates

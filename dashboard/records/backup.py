@@ -71,10 +71,13 @@ TABLES = (
     *RECORD_TABLES,
     *(table.name for table in METADATA.sorted_tables if table.name not in RECORD_TABLES),
 )
+# Tables a later schema added, with the revision that added them: a backup of an older
+# schema has none of them.
+ADDED_TABLES = {"subscriptions": "0005", "digest_sends": "0005"}
 # The one table a database may have rows in and still be empty (migration 0001 adds its row).
 BOOKKEEPING = "revision"
 # Tables whose ids PostgreSQL draws from a sequence: moved past the restored ids.
-SERIAL_TABLES = ("followup_status_history", "change_log")
+SERIAL_TABLES = ("followup_status_history", "change_log", "subscriptions", "digest_sends")
 # How each column's values are written, by its SQL type (the first that matches).
 _KINDS: tuple[tuple[str, type], ...] = (
     ("json", sqltypes.JSON),
@@ -157,7 +160,7 @@ class Backup(StoreBase):
             tables = _reflect(conn)
             members: dict[str, bytes] = {}
             entries = []
-            for name in TABLES:
+            for name in tables_at(schema):
                 table = tables[name]
                 kinds = {column.name: _kind(column) for column in table.columns}
                 query = select(table).order_by(*table.primary_key.columns)
@@ -269,7 +272,7 @@ class Backup(StoreBase):
             if rows:
                 conn.execute(insert(tables[name]), rows)
         if conn.dialect.name == "postgresql":
-            for name in SERIAL_TABLES:
+            for name in (n for n in SERIAL_TABLES if n in backup.rows):
                 conn.execute(
                     text(
                         f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
@@ -343,10 +346,11 @@ def _manifest(path: Path, data: bytes) -> tuple[str, int, list[dict[str, Any]]]:
         raise BackupDamaged(f"{path}: manifest.json is incomplete ({exc!r})") from None
     _check_known(schema, "the backup is")
     names = [entry["name"] for entry in entries]
-    if sorted(names) != sorted(TABLES):
+    expected = tables_at(schema)
+    if sorted(names) != sorted(expected):
         raise BackupDamaged(
             f"{path}: manifest.json lists the tables {', '.join(names) or 'none'}, not the "
-            f"records database's {', '.join(TABLES)}"
+            f"records database's {', '.join(expected)}"
         )
     kinds = {kind for entry in entries for kind in entry["columns"].values()}
     if unknown := kinds - {"json", *_JSON_TYPES}:
@@ -444,10 +448,21 @@ def _decode(kind: str, value: Any) -> Any:
     return value
 
 
+def tables_at(schema: str) -> tuple[str, ...]:
+    """The tables of the records database at schema revision `schema` (a known one)."""
+    order = migrations()
+    return tuple(
+        name
+        for name in TABLES
+        if name not in ADDED_TABLES or order.index(ADDED_TABLES[name]) <= order.index(schema)
+    )
+
+
 def _reflect(conn: Connection) -> dict[str, Table]:
-    """The tables as the database has them (an older schema has other columns)."""
+    """The tables as the database has them (an older schema has other columns, and fewer
+    tables)."""
     metadata = MetaData()
-    metadata.reflect(conn, only=TABLES)
+    metadata.reflect(conn, only=lambda name, _: name in TABLES)
     return dict(metadata.tables)
 
 

@@ -121,6 +121,42 @@ def build_metadata(spec: PackageSpec | None = None) -> MetaData:
         # Hash of the data/ files the records were last seeded from (see RecordsStore.upgrade).
         Column("seed_fingerprint", Text),
     )
+    # Who gets the digest by email (dashboard/digest), for which countries and areas; a
+    # removed subscription stays (its history and sends refer to it).
+    Table(
+        "subscriptions",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("email", Text, nullable=False),
+        Column("countries", JSON, nullable=False),  # ISO3 codes; empty: every country
+        Column("areas", JSON, nullable=False),  # cooperation area ids; empty: every area
+        Column("frequency", Text, nullable=False),  # weekly | daily
+        Column("always", Boolean, nullable=False),  # also send a digest with nothing new
+        Column("version", Integer, nullable=False, server_default="1"),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("removed_at", DateTime(timezone=True)),
+        Column("removed_by", Text),
+        Index("ix_subscriptions_email", "email"),
+    )
+    # Each digest sent (or tried, or found empty) to a subscriber for a period: what makes a
+    # second run send nothing twice and retry what failed.
+    Table(
+        "digest_sends",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("subscription_id", Integer, nullable=False),
+        Column("email", Text, nullable=False),
+        Column("period_start", DateTime(timezone=True), nullable=False),
+        Column("period_end", DateTime(timezone=True), nullable=False),
+        Column("status", Text, nullable=False),  # sending | sent | empty | failed
+        Column("attempted_at", DateTime(timezone=True), nullable=False),
+        Column("error", Text),
+        Column("message_id", Text),
+        ForeignKeyConstraint(
+            ["subscription_id"], ["subscriptions.id"], name="fk_digest_sends_subscription"
+        ),
+        Index("ix_digest_sends_subscription", "subscription_id", "period_end"),
+    )
     return metadata
 
 

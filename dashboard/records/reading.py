@@ -147,6 +147,8 @@ class Reading(StoreBase):
                 changed.followups.add(key)
             elif table in LINK_TABLES and (after or before or {}).get("meeting_id"):
                 changed.meetings.add((after or before)["meeting_id"])
+            elif table == "subscriptions":
+                continue  # the digest's subscribers: in no record table
             else:
                 return None
         return changed

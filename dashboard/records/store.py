@@ -7,8 +7,9 @@ and refuses an edit made on a stale version (Conflict, nothing overwritten).
 
 One module per concern, each a part of `RecordsStore`: ``base`` (connections, errors, change
 log, roles), ``schema`` (migrations and seeding), ``reading``, ``followups``, ``meetings``
-(which records a meeting's follow-ups through ``followups``), ``importing``, ``backup``; the
-rules every write passes are in ``rules``.
+(which records a meeting's follow-ups through ``followups``), ``importing``, ``backup``,
+``subscriptions`` (the digest's subscribers and send log); the rules every write passes are in
+``rules``.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from dashboard.records.importing import Importing
 from dashboard.records.meetings import MeetingWrites
 from dashboard.records.reading import Reading
 from dashboard.records.schema import Schema, SeedReport
+from dashboard.records.subscriptions import Subscriptions
 
 __all__ = ["Conflict", "NotAllowed", "NotFound", "RecordsStore", "SeedReport"]
 
 
-class RecordsStore(Schema, Reading, MeetingWrites, Importing, Backup):
+class RecordsStore(Schema, Reading, MeetingWrites, Importing, Backup, Subscriptions):
     """Meetings, their areas and sources, follow-ups and sources in a SQL database.
 
     `url`: a SQLAlchemy URL (default: DASHBOARD_DATABASE_URL or the embedded SQLite file);

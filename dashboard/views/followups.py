@@ -27,8 +27,8 @@ from dashboard.datasets.queries import (
 )
 from dashboard.records import Role
 from dashboard.ui.account import current_identity
+from dashboard.ui.calendar import calendar_download
 from dashboard.ui.display import download_buttons, show_chart, sources_note
-from dashboard.ui.options import filter_options
 from dashboard.ui.page import as_of_for, page_setup
 from dashboard.ui.records import FOLLOWUP_PAGE
 from dashboard.ui.selection import selection_values
@@ -127,11 +127,10 @@ def followups_page_data(
         actions = actions[actions["status"].isin(statuses)].reset_index(drop=True)
     if actions.empty:
         return {"actions": actions}
-    area_names = filter_options(package).area_names
     counts = status_counts(actions)
     per_country = counts_by_country(actions)
     listed = actions.head(MAX_ROWS_SHOWN)
-    shown_rows = actions_table(listed, area_names)
+    shown_rows = actions_table(listed)
     return {
         "actions": actions,
         "source_ids": distinct_source_ids(
@@ -143,9 +142,7 @@ def followups_page_data(
             Flag=[flag.split("; ") if flag else [] for flag in shown_rows["Flag"]]
         ),
         # Every row, for the view's workbook (the page's own download builds it on click).
-        "workbook_rows": (
-            actions_table(actions, area_names) if len(actions) > len(listed) else shown_rows
-        ),
+        "workbook_rows": (actions_table(actions) if len(actions) > len(listed) else shown_rows),
         "action_labels": dict(
             zip(
                 listed["action_id"],
@@ -187,7 +184,6 @@ open_.metric("Open", int(actions["is_open"].sum()))
 overdue.metric("Overdue", int(actions["overdue"].sum()))
 long_pending.metric(f"Open > {LONG_PENDING_DAYS} days", int(actions["long_pending"].sum()))
 
-area_names = filter_options(package).area_names
 record_table(
     "Follow-up actions",
     page_data["workbook_rows"],
@@ -220,12 +216,18 @@ st.dataframe(
 )
 sources_note(package, source_ids, as_of, key="followups_list")
 download_buttons(
-    partial(actions_table, actions, area_names),
+    partial(actions_table, actions),
     key="followups",
     file_stem="followups",
     package=package,
     source_ids=source_ids,
     as_of=as_of,
+)
+calendar_download(
+    f"S&T partnerships: follow-ups due ({ctx.filters.describe(ctx.country_names)})",
+    followups=actions,
+    key="followups_ics",
+    file_stem="followups-due",
 )
 
 action_labels = page_data["action_labels"]

@@ -10,14 +10,16 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.charts.followups import actions_table
-from dashboard.charts.timeline import EVENT_LABELS, date_text, timeline_figure
+from dashboard.charts.timeline import date_text, timeline_figure
 from dashboard.datasets.citations import meeting_sources_table, sources_table
 from dashboard.datasets.filters import Filters
+from dashboard.datasets.labels import code_labels
 from dashboard.datasets.loader import LoadedPackage, per_package
 from dashboard.datasets.queries import followups_view, meetings_view
 from dashboard.ui.account import current_identity
+from dashboard.ui.calendar import calendar_download
 from dashboard.ui.display import show_chart, show_table
-from dashboard.ui.options import filter_options
+from dashboard.ui.options import filter_options, source_picker_labels
 from dashboard.ui.page import PageContext, as_of_for, page_setup
 from dashboard.ui.records import followup_status_histories, record_links
 from dashboard.ui.selection import selection_values
@@ -29,13 +31,6 @@ EVENT_KEY = "timeline_event"
 MAX_EVENTS_DRAWN = 300  # beyond this the lanes are unreadable and the chart slow to send
 CHART_KEY = "timeline_chart"
 DETAILS_KEY = "event_details"
-SCOPE_LABELS = {
-    "MoST": "Ministry of Science and Technology",
-    "MoST body": "a body of the Ministry of Science and Technology",
-    "S&T institution": "an S&T institution",
-    "Gov-level": "government level (beyond the ministry)",
-    "Adjacent": "another ministry (adjacent to S&T)",
-}
 
 
 def _shown(raw: str) -> str:
@@ -82,7 +77,7 @@ def _chart_data(view: pd.DataFrame) -> pd.DataFrame:
             "Date precision": view["date_precision"],
             "End date": view["end_date"].dt.date,
             "Partner": view["partner"],
-            "Type": view["event_type"].map(EVENT_LABELS).fillna(view["event_type"]),
+            "Type": view["type"],
             "Event": view["title"],
             "Place": view["location"],
             "Areas": view["areas"],
@@ -109,13 +104,14 @@ def show_event(ctx: PageContext, meeting_id: str, on_chart: bool) -> None:
                 st.caption(plain(event["date_note"]))
             _field("Place", event["location"])
             _field("Partner", ctx.country_name(event["partner_iso3"]))
-            event_type = EVENT_LABELS.get(event["event_type"], event["event_type"])
+            words = code_labels(package)
+            event_type = words.label("meetings", "event_type", event["event_type"])
             detail = event["event_type_detail"]
             _field("Type", f"{event_type} ({detail})" if isinstance(detail, str) else event_type)
         with right:
             _field("Pakistan side", event["pakistan_lead"])
             _field(f"{ctx.country_name(event['partner_iso3'])} side", event["partner_lead"])
-            scope = SCOPE_LABELS.get(event["lead_scope"], event["lead_scope"])
+            scope = words.label("meetings", "lead_scope", event["lead_scope"])
             detail = event["lead_scope_detail"]
             _field("Led at", f"{scope} — {detail}" if isinstance(detail, str) else scope)
         links = package.table("meeting_areas")
@@ -134,7 +130,7 @@ def show_event(ctx: PageContext, meeting_id: str, on_chart: bool) -> None:
         if actions.empty:
             st.text("No follow-up actions recorded for this event.")
         else:
-            table = actions_table(actions, area_names)
+            table = actions_table(actions)
             show_table(
                 table[["Action", "Status", "Flag", "Age (days)", "Due", "Owner", "Status as of"]],
                 key="timeline_event_actions",
@@ -144,7 +140,9 @@ def show_event(ctx: PageContext, meeting_id: str, on_chart: bool) -> None:
                 + list(actions["status_source_id"].dropna()),
                 as_of=as_of_for(package, "followups"),
             )
-            followup_status_histories(actions, with_who=signed_in)
+            followup_status_histories(
+                actions, signed_in, code_labels(package), source_picker_labels(package)
+            )
 
         st.markdown("**Source document**")
         source = sources_table(package, [event["source_id"]])
@@ -260,6 +258,12 @@ else:
         source_ids=drawn["source_id"].dropna(),
         as_of=as_of_for(package, "meetings"),
         on_select=_on_chart_select,
+    )
+    calendar_download(
+        f"S&T partnerships: meetings ({ctx.filters.describe(ctx.country_names)})",
+        meetings=view,
+        key="timeline_ics",
+        file_stem="meetings",
     )
 
 
