@@ -149,4 +149,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    import sys
+
+    from dashboard.bench.deploy_cli import DEPLOY_COMMANDS, deploy_main
+
+    if sys.argv[1:2] and sys.argv[1] in DEPLOY_COMMANDS:  # proxy, load-run: deploy_cli.py
+        raise SystemExit(deploy_main(sys.argv[1:]))
     raise SystemExit(main())
