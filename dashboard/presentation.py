@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.charts.country_page import PAGE_RUNS
-from dashboard.charts.theme import for_screen
+from dashboard.charts.theme import FIGURE_LOCK, for_screen
 from dashboard.datasets.citations import sources_table
 from dashboard.export.model import View
 from dashboard.ui.display import PLOTLY_CONFIG
@@ -45,15 +45,16 @@ def _step(delta: int, count: int) -> None:
 def _slide_figure(figure: go.Figure) -> go.Figure:
     """The chart enlarged for the back of a room. Its title and source line move out of the
     figure into the slide's heading and caption, which wrap on any screen."""
-    slide = go.Figure(for_screen(figure))
-    slide.update_layout(
-        font_size=SLIDE_FONT_SIZE,
-        height=680,
-        legend_font_size=20,
-        margin={"b": 60},
-    )
-    slide.update_xaxes(automargin=True)
-    slide.update_yaxes(automargin=True)
+    with FIGURE_LOCK:
+        slide = go.Figure(for_screen(figure))
+        slide.update_layout(
+            font_size=SLIDE_FONT_SIZE,
+            height=680,
+            legend_font_size=20,
+            margin={"b": 60},
+        )
+        slide.update_xaxes(automargin=True)
+        slide.update_yaxes(automargin=True)
     return slide
 
 

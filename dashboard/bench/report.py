@@ -160,6 +160,9 @@ def print_table(results: dict) -> None:
     row(f"rerun after a save {SAVE_PAGE} (ms)", save("rerun_after_save_ms"))
     row("  … after a save not shown (ms)", save("rerun_after_unshown_save_ms"))
     row(f"ordinary rerun {SAVE_PAGE} (ms)", save("ordinary_rerun_ms"))
+    row("  server CPU, rerun after a save (ms)", save("rerun_after_save_cpu_ms"))
+    row("  … after a save not shown (ms)", save("rerun_after_unshown_save_cpu_ms"))
+    row("  … ordinary rerun (ms)", save("ordinary_rerun_cpu_ms"))
 
     def memory(key: str) -> Callable[[str], float | None]:
         return lambda n: figures[n].get("memory_mb", {}).get(key)

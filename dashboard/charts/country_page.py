@@ -4,7 +4,8 @@ Picking a country is the page's main interaction, and a profile seen for the fir
 a few hundred milliseconds of pandas and plotly work. So the pieces are kept per package
 (`per_package`), and `warm_partner_pages` builds them in a background thread for every partner
 country once a package is served, each one when no page has run for a moment (`PAGE_RUNS`):
-by the time someone picks a partner, its page is a lookup.
+by the time someone picks a partner, its page is a lookup. A newer package (after a save)
+stops the building for the older one and builds its own.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -45,12 +48,14 @@ def _with_source(frame: pd.DataFrame, source_names: dict[str, str]) -> pd.DataFr
     return frame.assign(source=frame["source_id"].map(source_names).fillna(frame["source_id"]))
 
 
-def _fact_value(value: float, unit: str, comparator: object) -> str:
-    """A fact's number as stated, e.g. "over 6.00%"; empty when the fact has no number."""
+def _fact_value(value: float, unit: str, comparator: object, unverified: object) -> str:
+    """A fact's number as stated, e.g. "over 6.00%", marked "(unverified)" when it could not be
+    checked against its primary source; empty when the fact has no number."""
     if pd.isna(value):
         return ""
     number = format_value(value, unit)
-    return f"{comparator} {number}" if isinstance(comparator, str) and comparator else number
+    text = f"{comparator} {number}" if isinstance(comparator, str) and comparator else number
+    return f"{text} (unverified)" if pd.notna(unverified) and bool(unverified) else text
 
 
 @per_package
@@ -68,9 +73,13 @@ def country_page_tables(
             "Topic": facts["topic"],
             "Statement": facts["statement"],
             "Value": [
-                _fact_value(value, unit, comparator)
-                for value, unit, comparator in zip(
-                    facts["value"], facts["unit"].fillna(""), facts["comparator"], strict=True
+                _fact_value(value, unit, comparator, unverified)
+                for value, unit, comparator, unverified in zip(
+                    facts["value"],
+                    facts["unit"].fillna(""),
+                    facts["comparator"],
+                    facts["unverified"],
+                    strict=True,
                 )
             ],
             "Unit": facts["unit"].fillna(""),
@@ -244,11 +253,14 @@ class _PageRuns:
                 self._last_end = time.monotonic()
                 self._changed.notify_all()
 
-    def wait_until_quiet(self, settle_s: float, timeout_s: float) -> None:
-        """Until no page run has been in progress for `settle_s`, or `timeout_s` has passed."""
+    def wait_until_quiet(
+        self, settle_s: float, timeout_s: float, stop: threading.Event | None = None
+    ) -> None:
+        """Until no page run has been in progress for `settle_s`, `timeout_s` has passed, or
+        `stop` is set (and `wake` called)."""
         deadline = time.monotonic() + timeout_s
         with self._changed:
-            while (now := time.monotonic()) < deadline:
+            while (now := time.monotonic()) < deadline and not (stop and stop.is_set()):
                 if self._count:
                     self._changed.wait(deadline - now)
                     continue
@@ -257,27 +269,60 @@ class _PageRuns:
                     return
                 self._changed.wait(min(settle_s - quiet_for, deadline - now))
 
+    def wake(self) -> None:
+        """Wake whoever waits, to look again at what they wait for."""
+        with self._changed:
+            self._changed.notify_all()
+
 
 PAGE_RUNS = _PageRuns()
 SETTLE_S = 2.0  # quiet time after a page run before the next partner is built
 QUIET_WAIT_S = 30  # at most this long per partner: a busy server still gets them built
 
 
-def warm_partner_pages(package: LoadedPackage, today: date) -> None:
-    """Build every partner's country page in a background thread, once per package and day."""
-    _warming_thread(package, today)
+@dataclass(frozen=True)
+class _Build:
+    """The building of the partner pages of one package and day, in `thread`."""
+
+    package: LoadedPackage
+    today: date
+    stop: threading.Event
+    thread: threading.Thread
 
 
-@per_package
-def _warming_thread(package: LoadedPackage, today: date) -> threading.Thread:
-    def build_all() -> None:
-        for iso3 in partner_countries(package):
-            PAGE_RUNS.wait_until_quiet(SETTLE_S, QUIET_WAIT_S)
-            try:
-                build_country_page(package, iso3, today)
-            except Exception:  # the page itself then shows what is wrong, when it is opened
-                logger.exception("building the country page of %s in advance failed", iso3)
+# The build under way (or done) per data folder: a newer package (a saved record, an edited
+# file) or day replaces it, and the build for the older one, which no page shows any more,
+# stops before its next partner.
+_builds: dict[Path, _Build] = {}
+_builds_lock = threading.Lock()
 
-    thread = threading.Thread(target=build_all, name="warm-country-pages", daemon=True)
-    thread.start()
-    return thread
+
+def warm_partner_pages(package: LoadedPackage, today: date) -> threading.Thread:
+    """Build every partner's country page in a background thread, once per package and day,
+    and stop the building for an older package or day of the same data folder (the caller
+    passes the newest package served: `ui.page.build_ahead`). Returns the building thread."""
+    with _builds_lock:
+        build = _builds.get(package.data_dir)
+        if build is not None and build.package is package and build.today == today:
+            return build.thread
+        if build is not None:
+            build.stop.set()
+            PAGE_RUNS.wake()
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=_build_all, args=(package, today, stop), name="warm-country-pages", daemon=True
+        )
+        _builds[package.data_dir] = _Build(package, today, stop, thread)
+        thread.start()
+        return thread
+
+
+def _build_all(package: LoadedPackage, today: date, stop: threading.Event) -> None:
+    for iso3 in partner_countries(package):
+        PAGE_RUNS.wait_until_quiet(SETTLE_S, QUIET_WAIT_S, stop)
+        if stop.is_set():
+            return
+        try:
+            build_country_page(package, iso3, today)
+        except Exception:  # the page itself then shows what is wrong, when it is opened
+            logger.exception("building the country page of %s in advance failed", iso3)

@@ -6,7 +6,7 @@ about 10 ms of template copying per figure, and more per trace), so a rerun that
 same view again, in this session or another, reuses the figure instead of rebuilding it.
 Callers must not change a figure they get; copy it (``go.Figure(fig)``) to change it.
 Every figure's data text is escaped here (`safe_text.text_only`), so markup in data is shown
-as text in every chart.
+as text in every chart. Figures are built one at a time (`theme.FIGURE_LOCK`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import TypeVar
 import pandas as pd
 
 from dashboard.charts.safe_text import text_only
+from dashboard.charts.theme import FIGURE_LOCK
 
 FIGURES_KEPT = 256
 F = TypeVar("F", bound=Callable[..., object])
@@ -57,7 +58,8 @@ def cached_figure(fn: F) -> F:
             if key in _figures:
                 _figures.move_to_end(key)
                 return _figures[key]
-        figure = text_only(fn(*args, **kwargs))
+        with FIGURE_LOCK:
+            figure = text_only(fn(*args, **kwargs))
         with _lock:
             _figures[key] = figure
             while len(_figures) > FIGURES_KEPT:

@@ -37,6 +37,10 @@ SOURCE_FONT_SIZE = 12
 SOURCE_ANNOTATION = "source"  # the name of the source line's annotation
 SOURCE_WRAP_CHARS = 120  # a source line longer than this is wrapped, not cut at the edge
 SOURCE_LINE_PX = 16
+# Plotly objects are not safe to build from two threads at once: properties are created on
+# first use (plotly.py #3441) and its validator cache changes shared dicts as it fills. Pages
+# and the background builder of partner pages (`charts.country_page`) build figures under it.
+FIGURE_LOCK = threading.RLock()
 
 
 def _register() -> None:
@@ -105,19 +109,20 @@ def for_screen(fig: go.Figure) -> go.Figure:
         if kept is not None and kept[0] is fig:
             _screen_figures.move_to_end(id(fig))
             return kept[1]
-    screen = go.Figure(fig)
-    screen.layout.annotations = [
-        note for note in screen.layout.annotations if note.name != SOURCE_ANNOTATION
-    ]
-    margin_bottom = fig.layout.margin.b
-    screen.update_layout(
-        title_text=None,
-        margin={
-            "t": SCREEN_TOP_MARGIN,
-            # The template's bottom margin holds the source line, which is not drawn here.
-            "b": 40 if margin_bottom is None else margin_bottom,
-        },
-    )
+    with FIGURE_LOCK:
+        screen = go.Figure(fig)
+        screen.layout.annotations = [
+            note for note in screen.layout.annotations if note.name != SOURCE_ANNOTATION
+        ]
+        margin_bottom = fig.layout.margin.b
+        screen.update_layout(
+            title_text=None,
+            margin={
+                "t": SCREEN_TOP_MARGIN,
+                # The template's bottom margin holds the source line, which is not drawn here.
+                "b": 40 if margin_bottom is None else margin_bottom,
+            },
+        )
     with _screen_lock:
         _screen_figures[id(fig)] = (fig, screen)
         while len(_screen_figures) > _SCREEN_KEPT:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.datasets.audit import (
+    Citations,
     cited_source_ids,
     source_columns,
     uncited_sources,
@@ -24,19 +25,21 @@ from dashboard.records.store import RecordsStore
 
 
 def shown_records(
-    records: Mapping[str, pd.DataFrame], curated: Mapping[str, pd.DataFrame], spec: PackageSpec
+    records: Mapping[str, pd.DataFrame],
+    curated: Mapping[str, pd.DataFrame],
+    spec: PackageSpec,
+    citations: Citations | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The record tables as the pages and the export show them. A source that no shown row
     cites (only a withdrawn meeting cited it, or a correction removed its last link) stays in
     the database and its backups, but is not shown: the package's rule that every source is
     cited holds for what is published, as withdrawn meetings are not published either.
-    `curated` must hold every curated table (their rows cite sources too)."""
-    tables = {**curated, **records}
-    uncited = uncited_sources(tables, spec)
+    `curated` must hold every curated table (their rows cite sources too); `citations`: what
+    the tables cited at an earlier call (`audit.Citations`)."""
+    uncited = uncited_sources({**curated, **records}, spec, citations).to_numpy(dtype=bool)
     if not uncited.any():
         return dict(records)
-    sources = records["sources"][~uncited.to_numpy(dtype=bool)].reset_index(drop=True)
-    return {**records, "sources": sources}
+    return {**records, "sources": records["sources"][~uncited].reset_index(drop=True)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +50,8 @@ class JoinedPackage:
     curated: LoadedPackage
     records: RecordTables | None  # None: data/'s package could not be read
     package: LoadedPackage
+    # What each table cited (the next join looks again only at the tables read again).
+    citations: Citations | None = None
 
 
 def with_records(package: LoadedPackage, store: RecordsStore) -> LoadedPackage:
@@ -63,22 +68,37 @@ def join_records(
     """`package` joined with the database's current records, as `with_records` makes it.
 
     Given the previous join with the same database, only the records changed since are read
-    again (`Reading.read_tables`), and a table whose citations did not change keeps the as-of
-    date found then: a save costs the next rerun what it changed, not a read of everything.
+    again (`Reading.read_tables`), the citations and as-of dates are looked at again only for
+    the tables that changed, and the results the pages computed from the previous package
+    (`LoadedPackage.memo`) that read none of the changed tables are taken over: a save costs
+    the next rerun what it changed, not a read and a rebuild of everything.
     """
     if package.spec is None:
         return JoinedPackage(package, None, package)
     read = store.read_tables(previous.records if previous is not None else None)
     if previous is not None and previous.curated is package and previous.records is read:
         return previous
+    base = previous if previous is not None and previous.curated is package else None
+    citations = Citations(base.citations if base is not None else None)
     records = read.frames
     if not package.unavailable - set(records):
-        records = shown_records(records, package.tables, package.spec)
+        records = shown_records(records, package.tables, package.spec, citations)
+        if base is not None and _same_sources(records["sources"], read, base):
+            # The same object, so what the pages built from the sources is kept.
+            records["sources"] = base.package.tables["sources"]
     tables = {**package.tables, **records}
-    base = previous.package if previous is not None and previous.curated is package else None
+    spec = _current_as_of(package.spec, tables, read, base, citations)
+    memo: OrderedDict = OrderedDict()
+    if base is not None:
+        old = base.package
+        changed = {name for name, frame in tables.items() if old.tables.get(name) is not frame}
+        changed |= {
+            res.name for res in spec.resources if res.as_of != old.spec.resource(res.name).as_of
+        }
+        memo = old.memo_without(changed)
     joined = dataclasses.replace(
         package,
-        spec=_current_as_of(package.spec, tables, read, base),
+        spec=spec,
         tables=tables,
         problems=list(package.problems),
         unavailable=package.unavailable - set(records),
@@ -89,17 +109,29 @@ def join_records(
                 name: np.arange(2, len(frame) + 2, dtype="int64") for name, frame in records.items()
             },
         },
-        _memo=OrderedDict(),
+        _memo=memo,
         _memo_lock=threading.Lock(),
     )
-    return JoinedPackage(package, read, joined)
+    return JoinedPackage(package, read, joined, citations)
+
+
+def _same_sources(shown: pd.DataFrame, read: RecordTables, base: JoinedPackage) -> bool:
+    """Whether `shown` (the sources of `read` that are cited) are the sources `base` showed:
+    read as the same frame, with the same ones left out."""
+    before = base.package.tables["sources"]
+    return (
+        base.records is not None
+        and base.records.frames["sources"] is read.frames["sources"]
+        and (shown is before or shown["source_id"].equals(before["source_id"]))
+    )
 
 
 def _current_as_of(
     spec: PackageSpec,
     tables: dict[str, pd.DataFrame],
     read: RecordTables,
-    previous: LoadedPackage | None,
+    previous: JoinedPackage | None,
+    citations: Citations,
 ) -> PackageSpec:
     """`spec` with each record table's as-of date moved up to the newest source its rows cite
     (`with_current_as_of`). With `previous` (a join of the same `spec`) and the same sources, a
@@ -107,17 +139,19 @@ def _current_as_of(
     sets, much cheaper than finding the newest date); sources.csv's date (its newest row shown)
     is always looked at again."""
     names = set(RECORD_TABLES)
-    if previous is None or previous.spec is None or "sources" in read.changed:
-        return with_current_as_of(spec, tables, names)
+    if previous is None or previous.package.spec is None or "sources" in read.changed:
+        return with_current_as_of(spec, tables, names, citations)
+    before = previous.package
     cites_other = {
         name
         for name in read.changed
         if source_columns(spec.resource(name))
-        and cited_source_ids(tables, spec, name) != cited_source_ids(previous.tables, spec, name)
+        and cited_source_ids(tables, spec, name, citations)
+        != cited_source_ids(before.tables, spec, name, previous.citations)
     }
     again = {"sources"} | {name for name in names if _citations_from(spec, name) & cites_other}
-    current = with_current_as_of(spec, tables, again)
-    kept = {res.name: res.as_of for res in previous.spec.resources if res.name in names - again}
+    current = with_current_as_of(spec, tables, again, citations)
+    kept = {res.name: res.as_of for res in before.spec.resources if res.name in names - again}
     return dataclasses.replace(
         current,
         resources=tuple(

@@ -11,6 +11,7 @@ one small query, so a saved change shows at the next rerun in every session and 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from pathlib import Path
 
@@ -99,10 +100,26 @@ def _with_records(
     return join_records(_load_cached(data_dir, fingerprint), _store(url, data_dir), _previous)
 
 
+# The package the last get_package() call returned, per data folder: the newest served (a run
+# that read its package before a save can end after a newer one has been served).
+_served: dict[Path, LoadedPackage] = {}
+
+
 def get_package() -> LoadedPackage:
     """The validated data package for this server process (shared by every session), with the
     records database's current meetings, follow-ups and sources; data/'s own records, with a
     notice saying why, when the database cannot be upgraded or reached."""
+    package = _current_package()
+    _served[package.data_dir] = package
+    return package
+
+
+def served_last(package: LoadedPackage) -> bool:
+    """Whether `package` is the one the last `get_package()` returned for its data folder."""
+    return _served.get(package.data_dir) is package
+
+
+def _current_package() -> LoadedPackage:
     folder = data_dir_from_env()
     data_dir, fingerprint = str(folder), package_fingerprint(folder)
     url = database_url()
@@ -141,8 +158,11 @@ def get_package() -> LoadedPackage:
         )
 
 
+@functools.lru_cache(maxsize=2)
 def _without_records(data_dir: str, fingerprint: tuple, message: str) -> LoadedPackage:
-    """data/'s package with its own records, and a problem saying why (on the Sources page)."""
+    """data/'s package with its own records, and a problem saying why (on the Sources page);
+    one object per state of the files and reason, as a package with records is one per
+    revision."""
     package = _load_cached(data_dir, fingerprint)
     problem = Problem("records database", None, None, None, "database", message)
     return dataclasses.replace(package, problems=[*package.problems, problem])
