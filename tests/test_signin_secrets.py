@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import streamlit as st
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
@@ -130,12 +131,15 @@ def secrets_file(folder: Path, mode: int) -> Path:
 
 @pytest.fixture
 def secrets_files_option() -> Iterator[Callable[[Path], None]]:
-    """Sets Streamlit's `secrets.files` option to one file for this test; restored after."""
+    """Sets Streamlit's `secrets.files` option to one file for this test; restored after,
+    with the secrets Streamlit parsed from it forgotten (later tests in this process would
+    otherwise still see its [auth] section)."""
     before = config.get_option("secrets.files")
     try:
         yield lambda path: config.set_option("secrets.files", [str(path)])
     finally:
         config.set_option("secrets.files", before)
+        st.secrets._reset()
 
 
 def test_only_a_secrets_file_others_can_read_or_change_is_reported(tmp_path: Path) -> None:
