@@ -1,4 +1,5 @@
-"""Small helpers for tests that break data files on purpose or drive the app."""
+"""Small helpers for tests that break data files on purpose or drive the app, and the people
+and records the records tests write as."""
 
 from __future__ import annotations
 
@@ -9,9 +10,21 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from dashboard.records import Identity, Role
 from dashboard.ui.display import data_toggle_key
 from dashboard.ui.text import WORD_JOINER
 from tests.conftest import APP
+
+# Who the records tests write as (roles as the store checks them).
+EDITOR = Identity("editor@most.gov.pk", Role.EDITOR)
+OTHER_EDITOR = Identity("colleague@most.gov.pk", Role.EDITOR)
+ADMIN = Identity("it.admin@most.gov.pk", Role.ADMIN)
+VIEWER = Identity("reader@most.gov.pk", Role.VIEWER)
+ANONYMOUS = Identity(None)
+# The Romania meeting of 2025-08-09 (PID PR No. 100), its main source and the MoU proposed there.
+ROMANIA_MEETING = "2025-08-09-ROU"
+ROMANIA_SOURCE = "pid-2025-08-09-romania"
+ROMANIA_MOU = "2025-08-09-rou-mou"
 
 
 def rewrite_cell(path: Path, line: int, column: str, value: str) -> str:

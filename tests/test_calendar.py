@@ -17,12 +17,11 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 
 from dashboard.export.__main__ import main
 from dashboard.export.calendar import followup_uid, meeting_uid
-from dashboard.records import Identity, RecordsStore, Role
+from dashboard.records import RecordsStore
 from dashboard.ui.calendar import LABEL
 from tests.conftest import DATA_DIR
-from tests.helpers import run_app
+from tests.helpers import EDITOR, run_app
 
-EDITOR = Identity("editor@most.gov.pk", Role.EDITOR)
 PUBLIC = "https://dashboard.example.org"
 HOSTILE = "<script>alert(1)</script>; =HYPERLINK(1), a\\b"
 OWNER = "Joint Secretary (IC)"

@@ -32,10 +32,10 @@ from dashboard.bench.server import ROOT, free_port
 from dashboard.digest.__main__ import main
 from dashboard.digest.content import midnight
 from dashboard.digest.send import due_period
-from dashboard.records import Identity, RecordsStore, Role
+from dashboard.records import RecordsStore
 from dashboard.records.subscriptions import Subscription
 from tests.conftest import APP, DATA_DIR
-from tests.helpers import page_text
+from tests.helpers import ADMIN, EDITOR, ROMANIA_MOU, ROMANIA_SOURCE, page_text
 
 # The loopback server asks for a login without TLS (aiosmtpd warns; STARTTLS is not tested).
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
@@ -48,10 +48,6 @@ MONDAY = TODAY + timedelta(days=7 - TODAY.weekday())
 PUBLIC = "https://dashboard.example.org/p"
 SECRET = "test-only-digest-secret-0123456789abcdef0123"
 SMTP_USER, SMTP_PASSWORD = "digest", "p ss/w0rd:@secret%"  # percent-encoded in the URL
-EDITOR = Identity("editor@most.gov.pk", Role.EDITOR)
-ADMIN = Identity("it.admin@most.gov.pk", Role.ADMIN)
-ROMANIA_MOU = "2025-08-09-rou-mou"
-ROMANIA_SOURCE = "pid-2025-08-09-romania"
 CHINA_MEETING = "2025-03-24-CHN"
 HOSTILE = "<script>alert('x')</script> <b>Bold</b> =SUM(A1:A9) talks on AI"
 TITLE = HOSTILE + " and more" * 80  # longer than a digest line

@@ -20,18 +20,15 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from dashboard.records import Identity, RecordsStore, Role
+from dashboard.records import RecordsStore
 from dashboard.records.__main__ import export_package
 from dashboard.records.backup import BackupDamaged, DatabaseNotEmpty, UnknownSchema, read_backup
 from dashboard.records.base import utc
 from dashboard.records.database import MIGRATIONS, newest_migration
 from dashboard.records.models import METADATA
 from tests.conftest import DATA_DIR, FIXED_TODAY, ROOT
+from tests.helpers import ADMIN, EDITOR, ROMANIA_MOU, ROMANIA_SOURCE
 
-EDITOR = Identity("editor@most.gov.pk", Role.EDITOR)
-ADMIN = Identity("it.admin@most.gov.pk", Role.ADMIN)
-ROMANIA_MOU = "2025-08-09-rou-mou"
-ROMANIA_SOURCE = "pid-2025-08-09-romania"
 WITHDRAWN = "2024-04-02-PSE"  # a seeded meeting with a follow-up
 with (DATA_DIR / "meetings.csv").open(encoding="utf-8", newline="") as seed:
     SEEDED_MEETINGS = sum(1 for _ in csv.DictReader(seed))  # a new database is seeded with these

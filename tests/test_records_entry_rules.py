@@ -17,16 +17,13 @@ from sqlalchemy import update
 
 from dashboard.datasets.loader import load_package
 from dashboard.datasets.queries import can_be_partner
-from dashboard.records import Identity, RecordsStore, Role, ValidationFailed
+from dashboard.records import RecordsStore, ValidationFailed
 from dashboard.records.base import CHANGE_LOG
 from dashboard.records.changelog import change_rows
 from dashboard.records.meetings import DUPLICATE_WINDOW
 from dashboard.records.models import record_spec
 from tests.conftest import DATA_DIR
-
-EDITOR = Identity("editor@most.gov.pk", Role.EDITOR)
-ADMIN = Identity("it.admin@most.gov.pk", Role.ADMIN)
-ROMANIA_SOURCE = "pid-2025-08-09-romania"
+from tests.helpers import ADMIN, EDITOR, ROMANIA_SOURCE
 
 
 @pytest.fixture

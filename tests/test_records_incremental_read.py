@@ -21,20 +21,23 @@ from dashboard.datasets.filters import Filters
 from dashboard.datasets.loader import LoadedPackage, load_package
 from dashboard.datasets.programme_tree import programmes_view
 from dashboard.datasets.queries import followups_view, meetings_view, partners_view
-from dashboard.records import Identity, RecordsStore, Role, reading
+from dashboard.records import RecordsStore, reading
 from dashboard.records.base import REVISION
 from dashboard.records.models import RECORD_TABLES, record_spec
 from dashboard.records.package import join_records, with_records
 from dashboard.records.reading import RecordTables
 from dashboard.ui.options import filter_options
 from tests.conftest import DATA_DIR, FIXED_TODAY
-from tests.helpers import page_text, run_app
+from tests.helpers import (
+    ADMIN,
+    EDITOR,
+    ROMANIA_MEETING,
+    ROMANIA_MOU,
+    ROMANIA_SOURCE,
+    page_text,
+    run_app,
+)
 
-EDITOR = Identity("editor@most.gov.pk", Role.EDITOR)
-ADMIN = Identity("it.admin@most.gov.pk", Role.ADMIN)
-ROMANIA_MEETING = "2025-08-09-ROU"
-ROMANIA_SOURCE = "pid-2025-08-09-romania"
-ROMANIA_MOU = "2025-08-09-rou-mou"
 # The follow-up of ROMANIA_MEETING that the later IT forum resolved.
 FORUM = "2025-08-09-rou-forum"
 FORUM_MEETING = "2025-11-20-ROU"

@@ -46,13 +46,12 @@ from sqlalchemy.exc import IntegrityError
 from streamlit.testing.v1 import AppTest
 
 from dashboard.bench.server import ROOT
-from dashboard.records import Identity, RecordsStore, Role, UpgradeFailed
+from dashboard.records import RecordsStore, UpgradeFailed
 from dashboard.records.database import MIGRATIONS, make_engine
 from dashboard.records.models import METADATA
 from tests.conftest import APP, DATA_DIR
-from tests.helpers import page_text, run_app
+from tests.helpers import EDITOR, page_text, run_app
 
-EDITOR = Identity("editor@most.gov.pk", Role.EDITOR)
 NEEDS_UPGRADE = "The records database needs an administrator to upgrade it"
 COMMAND = "python -m dashboard.records upgrade"
 REVISION = METADATA.tables["revision"]

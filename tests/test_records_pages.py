@@ -8,13 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.records import Identity, RecordsStore, Role
+from dashboard.records import RecordsStore
 from dashboard.ui.state import RUN_PACKAGE_STATE
 from tests.conftest import DATA_DIR
-from tests.helpers import page_text, run_app
+from tests.helpers import ADMIN, EDITOR, page_text, run_app
 
-EDITOR = Identity("editor@most.gov.pk", Role.EDITOR)
-ADMIN = Identity("it.admin@most.gov.pk", Role.ADMIN)
 ACTION = "2025-08-09-rou-mou"
 
 

@@ -31,15 +31,12 @@ from hypothesis.stateful import (
 from sqlalchemy import select
 
 from dashboard.datasets.loader import load_package
-from dashboard.records import Conflict, Identity, RecordsStore, Role, ValidationFailed
+from dashboard.records import Conflict, RecordsStore, ValidationFailed
 from dashboard.records.__main__ import export_package
 from dashboard.records.models import METADATA, RECORD_TABLES, record_spec
 from tests.conftest import DATA_DIR
+from tests.helpers import ADMIN, EDITOR, ROMANIA_MEETING, ROMANIA_SOURCE
 
-EDITOR = Identity("editor@most.gov.pk", Role.EDITOR)
-ADMIN = Identity("it.admin@most.gov.pk", Role.ADMIN)
-ROMANIA_MEETING = "2025-08-09-ROU"
-ROMANIA_SOURCE = "pid-2025-08-09-romania"
 KNOWN_SOURCES = (ROMANIA_SOURCE, "dunya-2024-06-25-kor", "pid-2024-04-02-pse")
 AREAS = ("ai", "fintech", "biotechnology", "health")
 

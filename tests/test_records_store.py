@@ -23,16 +23,17 @@ from dashboard.records import (
 )
 from dashboard.records.models import METADATA, RECORD_TABLES, record_spec
 from tests.conftest import DATA_DIR
+from tests.helpers import (
+    ADMIN,
+    ANONYMOUS,
+    EDITOR,
+    OTHER_EDITOR,
+    ROMANIA_MEETING,
+    ROMANIA_MOU,
+    ROMANIA_SOURCE,
+    VIEWER,
+)
 
-EDITOR = Identity("editor@most.gov.pk", Role.EDITOR)
-OTHER_EDITOR = Identity("colleague@most.gov.pk", Role.EDITOR)
-ADMIN = Identity("it.admin@most.gov.pk", Role.ADMIN)
-VIEWER = Identity("reader@most.gov.pk", Role.VIEWER)
-ANONYMOUS = Identity(None)
-
-ROMANIA_MOU = "2025-08-09-rou-mou"  # proposed at the meeting of 2025-08-09 (PID PR No. 100)
-ROMANIA_MEETING = "2025-08-09-ROU"
-ROMANIA_SOURCE = "pid-2025-08-09-romania"
 BOOKKEEPING = {
     "meetings": {"version", "withdrawn_at", "withdrawn_by", "withdrawn_reason"},
     "followups": {"version"},

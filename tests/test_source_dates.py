@@ -17,11 +17,11 @@ from dashboard.datasets.citations import (
     source_line,
 )
 from dashboard.datasets.loader import LoadedPackage, load_package
-from dashboard.records import Identity, RecordsStore, Role, ValidationFailed
+from dashboard.records import RecordsStore, ValidationFailed
 from dashboard.records.__main__ import export_package
 from tests.conftest import DATA_DIR
+from tests.helpers import EDITOR
 
-EDITOR = Identity("editor@most.gov.pk", Role.EDITOR)
 UNDATED_SOURCE = "dunya-2024-06-25-kor"
 
 

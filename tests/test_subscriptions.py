@@ -16,11 +16,9 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.records import (
     Conflict,
-    Identity,
     NotAllowed,
     NotFound,
     RecordsStore,
-    Role,
     ValidationFailed,
 )
 from dashboard.records.subscriptions import SENDS
@@ -32,12 +30,8 @@ from dashboard.records.tokens import (
     make_token,
 )
 from tests.conftest import APP, DATA_DIR
-from tests.helpers import page_text
+from tests.helpers import ADMIN, ANONYMOUS, EDITOR, VIEWER, page_text
 
-ADMIN = Identity("it.admin@most.gov.pk", Role.ADMIN)
-EDITOR = Identity("editor@most.gov.pk", Role.EDITOR)
-VIEWER = Identity("reader@most.gov.pk", Role.VIEWER)
-ANONYMOUS = Identity(None)
 SECRET = "test-only-digest-secret-0123456789abcdef0123"
 LEAD = "lead@most.gov.pk"
 PAGE = "views/subscriptions.py"

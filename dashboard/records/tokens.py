@@ -50,7 +50,8 @@ class TokenClaim:
 
 
 def secret_problem(secret: object) -> str | None:
-    """Why `secret` cannot sign unsubscribe links, or None when it can."""
+    """Why `secret` cannot sign anything (unsubscribe links, the sign-in cookie), or None when
+    it can: unset, the example file's placeholder, or shorter than MIN_SECRET."""
     text = str(secret or "").strip()
     if not text:
         return "is not set"

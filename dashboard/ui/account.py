@@ -20,6 +20,12 @@ from typing import Any
 import streamlit as st
 
 from dashboard.records.access import ANONYMOUS, AccessRules, Identity, Role
+
+# Streamlit signs its sign-in cookie with [auth].cookie_secret: whoever knows the secret can
+# sign a cookie for any address without asking the provider. The rule that refuses short or
+# known secrets is the one the digest's unsubscribe links follow.
+from dashboard.records.tokens import MIN_SECRET, NEW_SECRET_COMMAND
+from dashboard.records.tokens import secret_problem as cookie_secret_problem
 from dashboard.ui.text import plain
 
 # The keys Streamlit needs for its default (unnamed) provider; see st.login's documentation.
@@ -29,12 +35,6 @@ ENABLE_EDITING = (
     "[access] sections of .streamlit/secrets.toml.example to .streamlit/secrets.toml "
     "(see the README)."
 )
-# Streamlit signs its sign-in cookie with [auth].cookie_secret: whoever knows the secret can
-# sign a cookie for any address without asking the provider. Shorter or known ones are refused.
-MIN_COOKIE_SECRET = 32
-# Every placeholder of .streamlit/secrets.toml.example contains this.
-PLACEHOLDER_MARK = "replace-with"
-NEW_SECRET_COMMAND = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 
 # Set by the browser when Sign out is pressed (ui/browser.py); read by `signed_out_notice`.
 SIGNED_OUT_COOKIE = "dashboard_signed_out"
@@ -58,23 +58,13 @@ class AccountSettings:
     exposed: tuple[str, ...] = ()
 
 
-def cookie_secret_problem(secret: object) -> str | None:
-    """Why `secret` cannot protect sign-in, or None when it can."""
-    text = str(secret).strip()
-    if PLACEHOLDER_MARK in text.lower():
-        return "is still the placeholder of .streamlit/secrets.toml.example"
-    if len(text) < MIN_COOKIE_SECRET:
-        return f"is shorter than {MIN_COOKIE_SECRET} characters"
-    return None
-
-
 def sign_in_refused(problem: str) -> str:
     """The message (page and server log) when the cookie secret is refused; never the secret."""
     return (
         f"Sign-in is switched off: the cookie_secret in .streamlit/secrets.toml {problem}, so "
         "anyone could forge a sign-in cookie. Nobody is signed in and nothing can be recorded "
         "until an administrator replaces it with a new random secret of at least "
-        f"{MIN_COOKIE_SECRET} characters, made with `{NEW_SECRET_COMMAND}`, and restarts the "
+        f"{MIN_SECRET} characters, made with `{NEW_SECRET_COMMAND}`, and restarts the "
         "dashboard."
     )
 
