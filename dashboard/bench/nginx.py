@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
 
-from dashboard.bench.server import ROOT, free_port
+from dashboard.bench.server import ROOT, free_port, stop_process
 
 SITE = ROOT / "deploy" / "nginx" / "st-partnerships-dashboard.conf"
 BROTLI_SNIPPET = ROOT / "deploy" / "nginx" / "st-partnerships-dashboard-brotli.conf"
@@ -255,13 +255,7 @@ http {{
 
     def stop(self) -> None:
         """Stop nginx (fast shutdown) and remove its folder."""
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_process(self.process)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

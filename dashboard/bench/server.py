@@ -40,6 +40,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def stop_process(process: subprocess.Popen | None) -> None:
+    """End a server this code started: politely, then by force after 10 s."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
 class StreamlitServer:
     """`streamlit run APP` from the project folder (so .streamlit/config.toml applies)."""
 
@@ -115,13 +127,7 @@ class StreamlitServer:
         return False
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_process(self.process)
 
     def __enter__(self) -> StreamlitServer:
         return self
