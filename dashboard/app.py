@@ -1,4 +1,5 @@
-"""Entrypoint: `streamlit run dashboard/app.py`. Only sets up the page and the navigation."""
+"""The pages' script, served by `streamlit run dashboard/serve.py`. Only sets up the page and the
+navigation."""
 
 from pathlib import Path
 

@@ -58,7 +58,7 @@ def data_copy(tmp_path: Path) -> Path:
 
 
 def app_server_for(env: dict[str, str]) -> StreamlitServer:
-    """The real app (`streamlit run dashboard/app.py`), logging into test-artifacts/."""
+    """The real app (`streamlit run dashboard/serve.py`), logging into test-artifacts/."""
     return StreamlitServer(APP, env, ARTIFACTS)
 
 

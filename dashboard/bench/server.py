@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = ROOT / "dashboard" / "app.py"
+APP = ROOT / "dashboard" / "app.py"  # the pages' script (AppTest runs it)
+SERVE = ROOT / "dashboard" / "serve.py"  # what `streamlit run` starts to serve APP
 BASELINE_APP = Path(__file__).resolve().with_name("baseline_app.py")
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -53,7 +54,8 @@ def stop_process(process: subprocess.Popen | None) -> None:
 
 
 class StreamlitServer:
-    """`streamlit run APP` from the project folder (so .streamlit/config.toml applies)."""
+    """`streamlit run` of an app from the project folder (so .streamlit/config.toml applies).
+    The dashboard (APP) is started as operators start it: through SERVE."""
 
     def __init__(self, app: Path, env: dict[str, str], log_dir: Path) -> None:
         self.app = app
@@ -71,7 +73,7 @@ class StreamlitServer:
             "-m",
             "streamlit",
             "run",
-            str(self.app),
+            str(SERVE if self.app == APP else self.app),
             "--server.port",
             str(self.port),
             "--server.address",

@@ -1,27 +1,15 @@
 """Overview: headline figures, partner map, latest meetings, oldest open follow-ups.
 
-What it shows for a set of filters is built once per process (`overview_page_data`): a
+What it shows for a set of filters is built once per package (`charts.overview_page`): a
 filter change back to a view seen before only redraws it.
 """
-
-from dataclasses import replace
-from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from dashboard.charts.overview import NOT_ON_MAP, partner_map, partner_meeting_counts
+from dashboard.charts.overview import NOT_ON_MAP
+from dashboard.charts.overview_page import overview_page_data, period_words
 from dashboard.charts.theme import format_value
-from dashboard.datasets.citations import source_line
-from dashboard.datasets.filters import Filters
-from dashboard.datasets.loader import LoadedPackage, per_package
-from dashboard.datasets.queries import (
-    followups_view,
-    meetings_view,
-    partners_view,
-    reachable_programmes,
-    status_text,
-)
 from dashboard.ui.display import show_chart, show_table, sources_note
 from dashboard.ui.page import as_of_for, page_setup
 from dashboard.ui.selection import selection_values
@@ -30,7 +18,6 @@ from dashboard.ui.text import plain
 from dashboard.ui.view import record_table
 
 MAP_KEY = "overview_partner_map"
-TOP_ROWS = 8
 
 ctx = page_setup(
     "S&T Partnerships Dashboard",
@@ -39,72 +26,6 @@ ctx = page_setup(
 )
 package, filters = ctx.package, ctx.filters
 names = ctx.country_names
-
-
-def period_words(filters: Filters) -> str:
-    if filters.start or filters.end:
-        return f"{filters.start or 'the first record'} to {filters.end or 'today'}"
-    return "all recorded dates"
-
-
-# A page script runs as "__main__": this name is unique among the pages, so its entries in the
-# per-package memo are too.
-@per_package
-def overview_page_data(package: LoadedPackage, filters: Filters, today: date) -> dict[str, object]:
-    """The frames and figures this page shows for `filters`, built once per process."""
-    data: dict[str, object] = {
-        "partners": partners_view(package, filters),
-        "meetings": meetings_view(package, filters),
-        "programmes": reachable_programmes(package, filters),
-    }
-    followups = followups_view(package, filters, today)
-    data["open_followups"] = followups[followups["is_open"]]
-    all_partners = partners_view(package, replace(filters, countries=()))
-    period_meetings = meetings_view(package, replace(filters, countries=()))
-    data["all_partners"] = all_partners
-    data["map_data"] = partner_meeting_counts(all_partners, period_meetings)
-    data["map_sources"] = list(period_meetings["source_id"].dropna()) + list(
-        all_partners["source_id"].dropna()
-    )
-    data["map"] = partner_map(
-        data["map_data"],
-        title=f"Meetings with partner countries, {period_words(filters)}",
-        source=source_line(
-            package, data["map_sources"], as_of_for(package, "countries", "meetings")
-        ),
-    )
-    data["map_table"] = data["map_data"].rename(
-        columns={
-            "iso3": "ISO3",
-            "country": "Country",
-            "meetings": "Meetings",
-            "latest_meeting": "Latest meeting",
-        }
-    )
-    latest = data["meetings"].head(TOP_ROWS)
-    data["latest"] = latest
-    data["latest_table"] = pd.DataFrame(
-        {
-            "Date": latest["date"].dt.date,
-            "Partner": latest["partner"],
-            "Meeting": latest["title"],
-            "Type": latest["event_type_detail"],
-            "Pakistan lead": latest["pakistan_lead"],
-        }
-    )
-    oldest = data["open_followups"].sort_values("age_days", ascending=False).head(TOP_ROWS)
-    data["oldest"] = oldest
-    data["oldest_table"] = pd.DataFrame(
-        {
-            "Raised": oldest["raised"].dt.date,
-            "Partner": oldest["partner"],
-            "Action": oldest["description"],
-            "Status": status_text(oldest),
-            "Age (days)": oldest["age_days"],
-            "Overdue": oldest["overdue"],
-        }
-    )
-    return data
 
 
 page_data = overview_page_data(package, filters, ctx.today)
