@@ -2,6 +2,7 @@
 
 python -m dashboard.bench [all] [--quick] [--json FILE] ...   everything, one table + JSON
 python -m dashboard.bench save [--quick] [--saves N] ...      only save → visible (see save.py)
+python -m dashboard.bench lighthouse [--pages ...] [--runs N] only Lighthouse (lighthouse.py)
 python -m dashboard.bench synth [--out DIR] [--scale 1.0]     only write a synthetic package
 python -m dashboard.bench load [--data-dir DIR]               cold CSV vs warm Parquet load
 python -m dashboard.bench profile /timeline [--data-dir DIR]  where one page's rerun goes
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from dashboard.bench.load import measure_load, report
 
-COMMANDS = {"all", "save", "load", "synth", "profile"}
+COMMANDS = {"all", "save", "lighthouse", "load", "synth", "profile"}
 
 
 def _all_options(parser: argparse.ArgumentParser) -> None:
@@ -25,7 +26,8 @@ def _all_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="fast smoke run: 1 cold start, 4 changes per page, 2 reruns, 3 sessions, scale 0.1",
+        help="fast smoke run: 1 cold start, 4 changes per page, 2 reruns, 3 sessions, scale 0.1, "
+        "1 Lighthouse run",
     )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write figures")
     parser.add_argument("--cold-repeat", type=int, help=f"default {defaults.cold_repeat}")
@@ -60,6 +62,12 @@ def _all_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-synthetic", action="store_true", help="today's data only")
     parser.add_argument("--no-browser", action="store_true", help="AppTest figures only")
     parser.add_argument(
+        "--lighthouse-runs",
+        type=int,
+        help=f"Lighthouse runs per page and for the baseline ({defaults.lighthouse_runs})",
+    )
+    parser.add_argument("--no-lighthouse", action="store_true", help="leave Lighthouse out")
+    parser.add_argument(
         "--database-url",
         help="also run the dashboard on today's data with this records database "
         "(DASHBOARD_DATABASE_URL) and compare it with CSV-only",
@@ -67,8 +75,19 @@ def _all_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _settings(args: argparse.Namespace):
-    from dashboard.bench.run import QUICK, Settings
+    from dashboard.bench.run import DEFAULT_LIGHTHOUSE_JSON, QUICK, Settings
 
+    if args.command == "lighthouse":
+        chosen = {"pages": tuple(args.pages)} if args.pages else {}
+        if args.runs is not None:
+            chosen["lighthouse_runs"] = args.runs
+        return dataclasses.replace(
+            Settings(),
+            **chosen,
+            json_path=args.json or DEFAULT_LIGHTHOUSE_JSON,
+            skip_synthetic=True,
+            lighthouse_only=True,
+        )
     chosen = dict(QUICK) if args.quick else {}
     explicit = {
         "cold_repeat": args.cold_repeat,
@@ -78,6 +97,7 @@ def _settings(args: argparse.Namespace):
         "sessions": args.sessions,
         "saves": args.saves,
         "scale": args.scale,
+        "lighthouse_runs": args.lighthouse_runs,
         "synthetic_dir": args.synthetic_dir,
         "page_budget_s": args.page_budget,
         "memory_budget_s": args.memory_budget,
@@ -92,6 +112,7 @@ def _settings(args: argparse.Namespace):
         json_path=args.json,
         skip_synthetic=args.no_synthetic,
         skip_browser=args.no_browser,
+        skip_lighthouse=args.no_lighthouse,
         database_url=args.database_url,
         save_only=args.command == "save",
     )
@@ -112,6 +133,19 @@ def main(argv: list[str] | None = None) -> int:
             help="only save → visible on the timeline and the first rerun after a save, "
             "today's and synthetic data (the page options do not apply)",
         )
+    )
+    lighthouse = sub.add_parser(
+        "lighthouse",
+        help="only Lighthouse (performance, accessibility) on the baseline and every page, "
+        "today's data; needs `npm ci --prefix dashboard/bench/lighthouse`",
+    )
+    lighthouse.add_argument("--pages", nargs="+", help="URL paths, e.g. / /country (all pages)")
+    lighthouse.add_argument("--runs", type=int, help="runs per URL (3)")
+    lighthouse.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        help="where to write figures (bench-results/lighthouse.json)",
     )
     load = sub.add_parser("load", help="cold CSV load vs warm Parquet load of the data package")
     load.add_argument("--data-dir", type=Path, default=None)
@@ -136,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, count in rows.items():
             print(f"  {name:<22}{count:>10,}")
         print(f"Synthetic package written to {out}")
-        print(f"Use it: DASHBOARD_DATA_DIR={out} python -m streamlit run dashboard/app.py")
+        print(f"Use it: DASHBOARD_DATA_DIR={out} python -m streamlit run dashboard/serve.py")
     elif args.command == "profile":
         from dashboard.bench.profile import profile_page
 

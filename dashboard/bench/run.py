@@ -3,6 +3,7 @@ about 100 times (and, if asked, today's data with a records database).
 
 python -m dashboard.bench [all] [--quick] [--json FILE] [...]   (see __main__.py)
 python -m dashboard.bench save [...]   only save → visible and the rerun after a save
+python -m dashboard.bench lighthouse [...]   only the Lighthouse scores (see lighthouse.py)
 
 Everything it starts it stops (servers in `finally`, browser contexts closed); every loop is
 bounded by the repeat counts; all traffic stays on 127.0.0.1. The synthetic package and the
@@ -18,6 +19,8 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -25,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.bench import browser as bb
-from dashboard.bench import serverwork
+from dashboard.bench import lighthouse, serverwork
 from dashboard.bench.floor import (
     FLOOR_APP,
     SNAPSHOT_ENV,
@@ -49,13 +52,18 @@ from dashboard.bench.synthetic import generate
 from dashboard.datasets.loader import DEFAULT_DATA_DIR, load_package
 
 DEFAULT_JSON = ROOT / "bench-results" / "bench.json"
+DEFAULT_LIGHTHOUSE_JSON = ROOT / "bench-results" / "lighthouse.json"
 
 
 @dataclass
 class Settings:
-    cold_repeat: int = 3
-    changes: int = 6
-    rounds: int = 3  # the filter changes are spread over this many interleaved rounds
+    # Sized for the 95 % intervals (intervals.py) from a run on 2 shared cores: the spread
+    # between rounds (each on a fresh server, at another moment's machine load) outweighed the
+    # spread within one, so many short rounds (one add and one remove per page) narrow the
+    # intervals more than more changes per round. changes / rounds should be even (2 here).
+    cold_repeat: int = 8
+    changes: int = 16
+    rounds: int = 8  # the filter changes are spread over this many interleaved rounds
     reruns: int = 3
     sessions: int = 10
     scale: float = 1.0
@@ -72,8 +80,11 @@ class Settings:
     # The dashboard once more on today's data with this records database
     # (DASHBOARD_DATABASE_URL), for "with the records database within 1.1x of CSV-only".
     database_url: str | None = None
-    saves: int = 5  # save → visible rounds per data set
+    saves: int = 8  # save → visible rounds per data set
     save_only: bool = False  # only the save → visible figures (python -m dashboard.bench save)
+    lighthouse_runs: int = 3  # Lighthouse runs per URL (lighthouse.py)
+    skip_lighthouse: bool = False
+    lighthouse_only: bool = False  # python -m dashboard.bench lighthouse
 
 
 QUICK = {
@@ -86,6 +97,7 @@ QUICK = {
     "page_budget_s": 20.0,
     "memory_budget_s": 30.0,
     "saves": 2,
+    "lighthouse_runs": 1,
 }
 
 
@@ -138,6 +150,17 @@ def _prepare_dataset(name: str, data_dir: Path, cache_dir: Path) -> Dataset:
     return dataset
 
 
+@contextmanager
+def _phase(results: dict, name: str) -> Iterator[None]:
+    """Seconds spent in one step of the run, in results["phases_s"] (to size the defaults)."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        phases = results.setdefault("phases_s", {})
+        phases[name] = round(phases.get(name, 0.0) + time.perf_counter() - start, 1)
+
+
 def run_all(settings: Settings) -> dict:
     """Run every measurement and return the figures (also printed and written as JSON)."""
     started = time.time()
@@ -165,12 +188,18 @@ def run_all(settings: Settings) -> dict:
             "Chromium, which must count it; median of rounds on an idle server",
             "rerun_after_save": "that rerun alone, key press -> paint, beside an ordinary rerun "
             "(the same key, nothing saved) of the same round",
+            "intervals": "95 % two-stage bootstrap (rounds, then values within each round) of "
+            "the ratio of medians, seeded; met = whole interval within the limit, MISSED = "
+            "wholly beyond it, else unclear (intervals.py)",
+            "lighthouse": "Lighthouse CLI, mobile defaults (simulated throttling), performance "
+            "and accessibility, on warm servers; medians of interleaved runs (lighthouse.py)",
         },
         "figures": {},
         "notes": [],
     }
     try:
         print("Preparing data…", flush=True)
+        start_prepare = time.perf_counter()
         datasets = {TODAY: _prepare_dataset(TODAY, DEFAULT_DATA_DIR, work / "cache-today")}
         if not settings.skip_synthetic:
             synthetic_dir = settings.synthetic_dir
@@ -191,11 +220,16 @@ def run_all(settings: Settings) -> dict:
             name: {"dir": str(d.data_dir), "rows": d.rows, "load_s": d.load_s, "errors": d.errors}
             for name, d in datasets.items()
         }
+        results["phases_s"] = {"prepare": round(time.perf_counter() - start_prepare, 1)}
 
-        if not settings.save_only:
+        if not (settings.save_only or settings.lighthouse_only):
             _page_figures(settings, datasets, changes, work, log_dir, results)
-        if not settings.skip_browser:
-            _save_figures(settings, datasets, work, log_dir, results)
+        if not (settings.skip_browser or settings.lighthouse_only):
+            with _phase(results, "save"):
+                _save_figures(settings, datasets, work, log_dir, results)
+        if not (settings.skip_browser or settings.skip_lighthouse or settings.save_only):
+            with _phase(results, "lighthouse"):
+                _lighthouse_figures(settings, datasets[TODAY], log_dir, results)
     finally:
         if settings.keep:
             print(f"Kept the work folder {work}")
@@ -208,6 +242,9 @@ def run_all(settings: Settings) -> dict:
     settings.json_path.parent.mkdir(parents=True, exist_ok=True)
     settings.json_path.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     print(f"\nFigures written to {settings.json_path} (run took {results['runtime_s']:.0f} s)")
+    phases = ", ".join(f"{name} {s:.0f} s" for name, s in results.get("phases_s", {}).items())
+    if phases:
+        print(f"Steps: {phases}")
     return results
 
 
@@ -221,9 +258,7 @@ def _page_figures(
 ) -> None:
     """Per page: the floor, server work per rerun (AppTest) and, in Chromium, cold start,
     interaction and memory."""
-    pages = app_pages()
-    if settings.pages:
-        pages = {path: file for path, file in pages.items() if path in settings.pages}
+    pages = _selected_pages(settings)
     today = datasets[TODAY]
     print("Snapshotting every page for the same-shape floor…", flush=True)
     with serverwork.environment(today.env):
@@ -246,6 +281,7 @@ def _page_figures(
         )
 
     print("Server work per rerun (AppTest)…", flush=True)
+    started = time.perf_counter()
     for target in targets:
         page_choices: dict[str, serverwork.PageChoice] = pages
         if target.name == BASELINE:
@@ -269,9 +305,42 @@ def _page_figures(
             path: dict(page) for path, page in figures.items()
         }
         print(f"  {target.name}: done", flush=True)
+    results["phases_s"]["server work"] = round(time.perf_counter() - started, 1)
 
     if not settings.skip_browser:
         _browser_figures(settings, targets, changes, log_dir, results)
+
+
+def _selected_pages(settings: Settings) -> dict[str, str]:
+    pages = app_pages()
+    if settings.pages:
+        pages = {path: file for path, file in pages.items() if path in settings.pages}
+    return pages
+
+
+def _lighthouse_figures(settings: Settings, today: Dataset, log_dir: Path, results: dict) -> None:
+    """Lighthouse on the baseline's "/" and every page on today's data; a note (and the other
+    figures kept) when it cannot run."""
+    reason = lighthouse.missing()
+    if reason:
+        results["notes"].append(f"Lighthouse skipped: {reason}")
+        print(f"Lighthouse skipped: {reason}", flush=True)
+        return
+    try:
+        found = lighthouse.measure(
+            today.env,
+            list(_selected_pages(settings)),
+            max(1, settings.lighthouse_runs),
+            log_dir,
+            APP,
+            results["notes"],
+            partial(print, flush=True),
+        )
+    except Exception as exc:  # noted; the other figures are kept
+        results["notes"].append(f"Lighthouse failed: {exc!r}"[:500])
+        return
+    for name, by_path in found.items():
+        results["figures"].setdefault(name, {})["lighthouse"] = by_path
 
 
 def _save_figures(
@@ -306,6 +375,7 @@ def _browser_figures(
         # The floor's figures are per page; its start-up is not a target.
         cold_targets = [t for t in targets if t.name != FLOOR]
         cold: dict[str, list[float]] = {t.name: [] for t in cold_targets}
+        cold_started = time.perf_counter()
         for _ in range(settings.cold_repeat):  # interleaved, so noise hits every target alike
             for target in cold_targets:
                 try:
@@ -324,11 +394,14 @@ def _browser_figures(
             if cold[target.name]:
                 figures["cold_start_s"] = statistics.median(cold[target.name])
             figures["cold_start_all_s"] = cold[target.name]
+        results["phases_s"]["cold start"] = round(time.perf_counter() - cold_started, 1)
 
         # In rounds, each target's server afresh in every round: a change of load during the run
         # then hits the floor and the dashboard alike instead of the one measured last.
         rounds = max(1, min(settings.rounds, changes // 2))
-        times: dict[str, dict[str, list[float]]] = {t.name: {} for t in targets}
+        # Per target and page, each round's change times (kept apart for the intervals).
+        times: dict[str, dict[str, list[list[float]]]] = {t.name: {} for t in targets}
+        interaction_started = time.perf_counter()
         for done in range(rounds):
             for target in targets:
                 print(f"Interaction (round {done + 1} of {rounds}): {target.name}…", flush=True)
@@ -339,19 +412,22 @@ def _browser_figures(
                     results["notes"].append(note[:500])
                     continue
                 for path, measured in sessions.interaction_ms.items():
-                    times[target.name].setdefault(path, []).extend(measured)
+                    times[target.name].setdefault(path, []).append(list(measured))
                 figures = results["figures"][target.name]
                 for path, count in sessions.charts.items():
                     figures["pages"].setdefault(path, {})["charts_in_browser"] = count
                 results["notes"] += sessions.notes
                 if done == rounds - 1:  # the extra sessions are opened in the last round
                     figures["memory_mb"] = _memory(sessions, with_sessions=target.name != FLOOR)
+        results["phases_s"]["interaction"] = round(time.perf_counter() - interaction_started, 1)
         for target in targets:
-            for path, measured in times[target.name].items():
+            for path, per_round in times[target.name].items():
+                measured = [value for one in per_round for value in one]
                 page = results["figures"][target.name]["pages"].setdefault(path, {})
                 page["interaction_ms"] = statistics.median(measured)
                 page["interaction_range_ms"] = [min(measured), max(measured)]
                 page["interaction_changes"] = len(measured)
+                page["interaction_rounds_ms"] = per_round
 
 
 def _memory(sessions: bb.SessionFigures, with_sessions: bool) -> dict[str, float | None]:
