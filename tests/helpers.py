@@ -11,7 +11,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from dashboard.records import Identity, Role
-from dashboard.ui.display import data_toggle_key
+from dashboard.ui.display import TABLE_TAB, panel_tab_key
 from dashboard.ui.text import WORD_JOINER
 from tests.conftest import APP
 
@@ -57,8 +57,16 @@ def run_app(page: str | None = None, query: dict[str, str] | None = None) -> App
 
 
 def open_chart_data(at: AppTest, chart_key: str) -> AppTest:
-    """Open the "Data behind this chart" of chart `chart_key`, as a click on it does."""
-    at.session_state[data_toggle_key(chart_key)] = True
+    """Open the "Table" tab of chart `chart_key`'s panel, as a click on it does."""
+    at.session_state[panel_tab_key(chart_key)] = TABLE_TAB
+    return at.run()
+
+
+def open_every_chart_table(at: AppTest) -> AppTest:
+    """Open the "Table" tab of every chart panel the page shows now."""
+    suffix = panel_tab_key("")
+    for key in [str(k) for k in at.session_state if str(k).endswith(suffix)]:
+        at.session_state[key] = TABLE_TAB
     return at.run()
 
 

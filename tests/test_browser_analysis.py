@@ -38,11 +38,51 @@ def test_compare_keeps_the_indicator_in_the_url_and_a_bar_click_sets_the_country
     expect(page).to_have_url(re.compile(r"indicator=IT\.NET\.USER\.ZS"))
     app_page.screenshot("compare")
 
-    ranking = page.locator("[data-testid=stPlotlyChart]").nth(1)
+    # Its table and back (the panel reruns alone), then a click on a bar filters the page.
+    panel = page.locator(".st-key-cmp_ranking_panel")
+    panel.get_by_role("tab", name="Table").click()
+    app_page.wait_idle()
+    expect(panel.locator("[data-testid=stDataFrame]")).to_be_visible()
+    panel.get_by_role("tab", name="Chart").click()
+    app_page.wait_idle()
+    ranking = panel.locator("[data-testid=stPlotlyChart]")
+    expect(ranking.locator("g.point path").first).to_be_visible()
     click_mark(page, ranking.locator("g.point path").last)
     expect(page).to_have_url(re.compile(r"country=[A-Z]{3}(&|$)"))
     app_page.wait_idle()
     expect(ranking.locator("g.point path")).to_have_count(1)
+    # The whole page followed the click, not the ranking's panel alone.
+    expect(page.get_by_text("The countries in the filter are drawn in colour")).to_be_visible()
+    expect(app_page.chosen("Country")).to_have_count(1)
+    app_page.assert_clean()
+
+
+def test_switching_a_charts_tab_reruns_its_panel_alone(app_page) -> None:
+    """A chart panel is a fragment: its Chart/Table tabs rerun the panel, not the page (whose
+    sidebar, notes and other chart a full rerun sends again)."""
+    page = app_page.page
+    received: list[int] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda _: received.append(1)))
+    app_page.open("/compare?country=PAK,ROU")
+
+    def messages(action) -> int:
+        received.clear()
+        action()
+        app_page.wait_idle()
+        return len(received)
+
+    def rerun_page() -> None:
+        page.get_by_role("heading", name="Compare indicators").click()
+        page.keyboard.press("r")  # Streamlit's "rerun" shortcut: the whole page
+
+    whole_page = messages(rerun_page)
+    for chart_key in ("cmp_trend", "cmp_ranking"):
+        panel = page.locator(f".st-key-{chart_key}_panel")
+        to_table = messages(lambda p=panel: p.get_by_role("tab", name="Table").click())
+        expect(panel.locator("[data-testid=stDataFrame]")).to_be_visible()
+        to_chart = messages(lambda p=panel: p.get_by_role("tab", name="Chart").click())
+        expect(panel.locator("[data-testid=stPlotlyChart]")).to_be_visible()
+        assert 0 < to_table < whole_page / 2 and 0 < to_chart < whole_page / 2
     app_page.assert_clean()
 
 

@@ -15,11 +15,17 @@ from pypdf import PdfReader
 
 from dashboard.export.workbook import ABOUT_SHEET, item_sheet_names
 from dashboard.ui.state import VIEW_STATE
-from tests.helpers import run_app
+from tests.helpers import open_chart_data, run_app
 
 pytestmark = pytest.mark.browser
 
 COMPARE = {"country": "PAK,ROU", "indicator": "GB.XPD.RSDV.GD.ZS"}
+
+
+def _open_table(app_page, chart_key: str) -> None:
+    """Click the "Table" tab of chart `chart_key`'s panel, as a user does."""
+    app_page.page.locator(f".st-key-{chart_key}_panel").get_by_role("tab", name="Table").click()
+    app_page.wait_idle()
 
 
 def _download(app_page, key: str, timeout: float = 120_000) -> Path:
@@ -32,12 +38,13 @@ def _download(app_page, key: str, timeout: float = 120_000) -> Path:
 
 def test_downloaded_csv_holds_exactly_the_rows_and_columns_shown(app_page) -> None:
     app_page.open("/compare?" + "&".join(f"{k}={v}" for k, v in COMPARE.items()))
-    expect(app_page.page.locator(".st-key-cmp_table_csv button")).to_be_visible()
-    downloaded = pd.read_csv(_download(app_page, "cmp_table_csv"), comment="#")
-    text = _download(app_page, "cmp_table_csv").read_text(encoding="utf-8")
+    _open_table(app_page, "cmp_trend")
+    expect(app_page.page.locator(".st-key-cmp_trend_data_csv button")).to_be_visible()
+    downloaded = pd.read_csv(_download(app_page, "cmp_trend_data_csv"), comment="#")
+    text = _download(app_page, "cmp_trend_data_csv").read_text(encoding="utf-8")
     assert "# Source: " in text and "World Bank" in text
 
-    at = run_app("views/compare.py", query=COMPARE)
+    at = open_chart_data(run_app("views/compare.py", query=COMPARE), "cmp_trend")
     shown = next(
         df.value
         for df in at.dataframe
@@ -57,9 +64,12 @@ def test_downloaded_csv_holds_exactly_the_rows_and_columns_shown(app_page) -> No
 
 def test_a_tables_xlsx_holds_the_table_and_its_sources(app_page) -> None:
     app_page.open("/compare?" + "&".join(f"{k}={v}" for k, v in COMPARE.items()))
-    expect(app_page.page.locator(".st-key-cmp_table_xlsx button")).to_be_visible()
-    workbook = load_workbook(io.BytesIO(_download(app_page, "cmp_table_xlsx").read_bytes()))
-    assert workbook.sheetnames[0] == "compare_values"
+    _open_table(app_page, "cmp_trend")
+    expect(app_page.page.locator(".st-key-cmp_trend_data_xlsx button")).to_be_visible()
+    workbook = load_workbook(io.BytesIO(_download(app_page, "cmp_trend_data_xlsx").read_bytes()))
+    assert workbook.sheetnames[0] == "compare_trend"
+    header = next(workbook["compare_trend"].iter_rows(values_only=True))
+    assert header[:2] == ("Country", "ISO3")  # the values by year, one column per year
     sources = [row for row in workbook["Sources"].iter_rows(values_only=True) if any(row)]
     assert any("World Bank" in str(cell) for row in sources for cell in row)
     app_page.assert_clean()
@@ -86,15 +96,33 @@ def test_view_downloads_deliver_a_deck_and_a_workbook(app_page) -> None:
     app_page.assert_clean()
 
 
-def test_data_behind_a_chart_opens_on_click_and_downloads_the_charted_rows(app_page) -> None:
+def test_a_charts_table_tab_shows_its_rows_downloads_them_and_gives_the_chart_back(
+    app_page,
+) -> None:
     app_page.open("/timeline?country=ROU")
     page = app_page.page
+    panel = page.locator(".st-key-timeline_chart_panel")
+    expect(panel.locator("[data-testid=stPlotlyChart]")).to_be_visible()
+    expect(panel.get_by_text("Source: ")).to_be_visible()  # the chart's one source line
     expect(page.locator(".st-key-timeline_chart_data_csv")).to_have_count(0)  # built on demand
-    page.get_by_text("Data behind this chart").first.click()
+    expect(panel.get_by_role("tab", name="Chart")).to_have_attribute("aria-selected", "true")
+
+    _open_table(app_page, "timeline_chart")
+    expect(panel.get_by_role("tab", name="Table")).to_have_attribute("aria-selected", "true")
+    expect(panel.locator("[data-testid=stDataFrame]")).to_be_visible()
+    expect(panel.locator("[data-testid=stPlotlyChart]")).to_have_count(0)
+    expect(panel.get_by_role("button", name="All sources")).to_be_visible()
     expect(page.locator(".st-key-timeline_chart_data_csv button")).to_be_visible()
-    downloaded = pd.read_csv(_download(app_page, "timeline_chart_data_csv"), comment="#")
+    path = _download(app_page, "timeline_chart_data_csv")
+    assert "\n# Source: " in path.read_text(encoding="utf-8")  # the source line, after the rows
+    downloaded = pd.read_csv(path, comment="#")
     assert set(downloaded["Partner"]) == {"Romania"}
     assert len(downloaded) == 4  # Romania's four recorded events, as drawn
+
+    panel.get_by_role("tab", name="Chart").click()
+    app_page.wait_idle()
+    expect(panel.locator("[data-testid=stPlotlyChart]")).to_be_visible()
+    expect(page.locator(".st-key-timeline_chart_data_csv")).to_have_count(0)
     app_page.assert_clean()
 
 
@@ -119,7 +147,8 @@ def test_another_indicator_replaces_its_charts_in_the_view_downloads(app_page) -
         "option", name="Individuals using the Internet (% of population)", exact=True
     ).click()
     internet = "Individuals using the Internet (% of population) — latest year"
-    expect(page.get_by_role("heading", name=internet)).to_be_visible()
+    trend = internet.removesuffix(" — latest year")  # the chart the page draws
+    expect(page.get_by_role("heading", name=trend, exact=True)).to_be_visible()
     app_page.wait_idle()
     workbook = load_workbook(io.BytesIO(_download(app_page, "view_xlsx").read_bytes()))
 
@@ -127,9 +156,6 @@ def test_another_indicator_replaces_its_charts_in_the_view_downloads(app_page) -
     at.switch_page("views/country.py").run()
     at.selectbox(key="country_indicator").set_value("IT.NET.USER.ZS").run()
     view = at.session_state[VIEW_STATE]
-    assert [item.title for item in view.charts][:2] == [
-        internet.removesuffix(" — latest year"),
-        internet,
-    ]
+    assert [item.title for item in view.charts][:2] == [trend, internet]
     assert workbook.sheetnames == [ABOUT_SHEET, *item_sheet_names(view), "Sources"]
     app_page.assert_clean()

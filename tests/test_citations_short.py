@@ -10,7 +10,7 @@ from dashboard.charts.theme import SOURCE_ANNOTATION, apply_theme, for_screen
 from dashboard.datasets import load_package
 from dashboard.datasets.citations import SourceDates, short_source_line, source_entries
 from tests.conftest import DATA_DIR
-from tests.helpers import run_app
+from tests.helpers import open_chart_data, run_app
 
 
 @pytest.fixture(scope="module")
@@ -68,12 +68,15 @@ def test_the_page_draws_a_figure_without_its_title_and_source_line() -> None:
     assert [a.text for a in fig.layout.annotations] == ["Source: x"]
 
 
-def test_a_chart_on_the_page_has_one_short_source_line_and_every_source_beside_it() -> None:
+def test_a_chart_panel_has_one_short_source_line_and_every_source_with_its_table() -> None:
     at = run_app("views/compare.py", {"country": "ROU,PAK"})
+    assert not at.exception
+    # The ranking's panel with its table open: every source is listed beside the table.
+    open_chart_data(at, "cmp_ranking")
     assert not at.exception
     shown = [c.value.replace("\\", "") for c in at.caption]
     source_lines = [text for text in shown if text.startswith("Source: ")]
-    assert source_lines  # under the trend, the ranking and the table
+    assert len(source_lines) == 2  # under the trend and under the ranking's table
     assert all("\n" not in text and len(text) <= 80 for text in source_lines)
     # The WDI files were published in 2026-07 and read later: both dates are said.
     assert all(" · published 2026-07-13, checked " in text for text in source_lines)

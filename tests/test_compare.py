@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
+from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
 from dashboard.charts.compare import latest_ranking, trend_lines
 from dashboard.charts.theme import MUTED, PAKISTAN_COLOUR
 from dashboard.datasets import load_package
+from dashboard.datasets.citations import sources_table
 from dashboard.datasets.compare import (
     DEFAULT_INDICATOR,
     build_comparison,
@@ -17,7 +20,10 @@ from dashboard.datasets.compare import (
     default_countries,
 )
 from dashboard.datasets.filters import parse_page_code
-from tests.helpers import page_text, run_app
+from dashboard.export.workbook import build_workbook, item_sheet_names
+from dashboard.ui.display import CHART_TAB, panel_tab_key
+from dashboard.ui.state import VIEW_STATE, WIDGET_KEYS
+from tests.helpers import open_chart_data, page_text, run_app
 
 INTERNET = "IT.NET.USER.ZS"
 PAGE = "views/compare.py"
@@ -35,13 +41,20 @@ def open_page(query: dict[str, str] | None = None) -> AppTest:
     return at
 
 
+TREND = "cmp_trend"
+RANKING = "cmp_ranking"
+
+
+def is_values_table(frame) -> bool:
+    return list(frame.columns[:2]) == ["Country", "ISO3"] and "Year" not in frame.columns
+
+
 def values_table(at: AppTest):
-    """The "Values by year" table: one row per country, one column per year."""
-    return next(
-        d.value
-        for d in at.dataframe
-        if list(d.value.columns[:2]) == ["Country", "ISO3"] and "Year" not in d.value.columns
-    )
+    """The "Values by year" table (one row per country, one column per year), as the trend
+    panel's Table tab shows it once clicked."""
+    open_chart_data(at, TREND)
+    assert not at.exception
+    return next(d.value for d in at.dataframe if is_values_table(d.value))
 
 
 def chart_titles(at: AppTest) -> list[str]:
@@ -173,9 +186,9 @@ def test_filters_from_the_url_limit_the_countries() -> None:
     at = open_page(
         {"country": "ROU,PAK", "area": "ai", "programme": "horizon-europe", "indicator": INTERNET}
     )
-    assert list(values_table(at)["ISO3"]) == ["ROU", "PAK"]
     assert at.selectbox(key="cmp_indicator").value == INTERNET
     assert chart_titles(at)[0].startswith("Individuals using the Internet")
+    assert list(values_table(at)["ISO3"]) == ["ROU", "PAK"]
 
 
 def test_a_country_with_no_data_is_said_plainly() -> None:
@@ -201,8 +214,8 @@ def test_the_indicator_selectbox_changes_the_chart_title_and_url() -> None:
 
 def test_the_period_limits_the_years() -> None:
     at = open_page({"country": "ROU,PAK", "from": "2010-01-01", "to": "2012-12-31"})
-    assert list(values_table(at).columns[2:]) == ["2010", "2011", "2012"]
     assert chart_titles(at)[0].endswith("2010–2012")
+    assert list(values_table(at).columns[2:]) == ["2010", "2011", "2012"]
 
 
 def test_an_empty_period_says_so() -> None:
@@ -216,6 +229,7 @@ def test_reference_groups_add_a_world_line() -> None:
     assert not at.exception
     trend = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert "World (reference)" in [trace["name"] for trace in trend["data"]]
+    assert list(values_table(at)["ISO3"]) == ["ROU", "PAK", "WLD"]  # every line drawn
 
 
 @pytest.mark.parametrize("hostile", ["<script>alert(1)</script>", "NOT.AN.INDICATOR"])
@@ -225,3 +239,62 @@ def test_a_hostile_or_unknown_indicator_shows_a_notice(hostile: str) -> None:
     assert any("Ignored the indicator value" in n for n in notices)
     assert at.selectbox(key="cmp_indicator").value == DEFAULT_INDICATOR
     assert at.query_params["indicator"] == DEFAULT_INDICATOR
+
+
+# --- the chart panels: the chart first, its table behind the "Table" tab ---------------------
+
+
+def test_a_filter_change_draws_the_two_charts_and_no_table() -> None:
+    at = open_page({"country": "ROU,PAK"})
+    assert len(at.get("plotly_chart")) == 2
+    assert not at.dataframe and not at.get("popover")  # no table, no "All sources" list
+    assert [tab.label for tab in at.tabs] == ["Chart", "Table"] * 2
+    at.session_state[WIDGET_KEYS["country"]] = ["ROU", "PAK", "TUR"]
+    at.run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 2
+    assert not at.dataframe and not at.get("popover")
+
+
+def test_a_charts_table_is_built_when_its_tab_opens_with_its_sources_and_downloads() -> None:
+    at = open_page({"country": "ROU,PAK"})
+    ids = [button.proto.id for button in at.get("download_button")]
+    assert not any("cmp_ranking_data" in i for i in ids)
+    open_chart_data(at, RANKING)
+    assert not at.exception
+    # The ranking panel now shows its table in place of its chart; the trend is still drawn.
+    assert len(at.get("plotly_chart")) == 1
+    table_tab = at.tabs[3]
+    assert table_tab.label == "Table"
+    (ranking,) = [frame.value for frame in table_tab.get("dataframe")]
+    assert list(ranking["ISO3"]) == ["ROU", "PAK"] and "Rank" in ranking.columns
+    ids = [button.proto.id for button in table_tab.get("download_button")]
+    assert [i.rsplit("-", 1)[-1] for i in ids] == ["cmp_ranking_data_csv", "cmp_ranking_data_xlsx"]
+    listed = [m.value for m in table_tab.get("markdown") if m.value.startswith("- ")]
+    assert any("World Bank" in entry for entry in listed)  # the "All sources" list
+    at.session_state[panel_tab_key(RANKING)] = CHART_TAB
+    at.run()
+    assert len(at.get("plotly_chart")) == 2 and not at.dataframe
+
+
+def test_the_values_by_year_are_in_the_trend_panel_and_in_the_view_workbook(package) -> None:
+    at = open_page({"country": "ROU,PAK"})
+    view = at.session_state[VIEW_STATE]
+    (recorded,) = [item for item in view.items if item.title == "Values by year"]
+    assert recorded.figure is None and list(recorded.data["ISO3"]) == ["ROU", "PAK"]
+    workbook = load_workbook(
+        io.BytesIO(build_workbook(view, sources_table(package, recorded.source_ids)))
+    )
+    (sheet,) = [name for name in item_sheet_names(view) if name.endswith("Values by year")]
+    rows = [row for row in workbook[sheet].iter_rows(values_only=True) if any(row)]
+    header = next(i for i, row in enumerate(rows) if row[:2] == ("Country", "ISO3"))
+    assert [row[1] for row in rows[header + 1 :]][:2] == ["ROU", "PAK"]
+    assert len(rows[header]) >= len(recorded.data.columns)
+
+    open_chart_data(at, TREND)
+    trend_table_tab = at.tabs[1]
+    (shown,) = [frame.value for frame in trend_table_tab.get("dataframe")]
+    assert is_values_table(shown)
+    assert shown.equals(recorded.data)
+    assert "#### Values by year" in [m.value for m in trend_table_tab.get("markdown")]
+    assert len(at.get("plotly_chart")) == 1  # the ranking's chart, its own panel

@@ -12,7 +12,7 @@ from datetime import date
 from streamlit.testing.v1 import AppTest
 
 from dashboard.ui.state import WIDGET_KEYS
-from tests.helpers import page_text, run_app
+from tests.helpers import open_chart_data, page_text, run_app
 
 
 def _set(at: AppTest, name: str, value: object) -> AppTest:
@@ -49,7 +49,7 @@ def test_country_profile_follows_the_period_and_the_country_back_and_forth() -> 
 
 
 def test_compare_follows_the_countries_back_and_forth() -> None:
-    at = run_app("views/compare.py")
+    at = open_chart_data(run_app("views/compare.py"), "cmp_trend")  # its table stays open
     shown_by_default = set(_table(at, "ISO3")["Country"])
     assert len(shown_by_default) > 2
 

@@ -214,7 +214,14 @@ def _node(node) -> dict:
     if kind == "popover":
         return {"kind": kind, "label": proto.popover.label, "children": children}
     if kind == "tab_container":  # lazy tabs (they track state) hold only the open tab's content
-        return {"kind": "tabs", "lazy": bool(proto.tab_container.id), "children": children}
+        widget_id = proto.tab_container.id  # "$$ID-<hash>-<key>" for tabs with a key
+        parts = widget_id.split("-", 2)
+        return {
+            "kind": "tabs",
+            "lazy": bool(widget_id),
+            "key": parts[2] if len(parts) == 3 and parts[2] != "None" else None,
+            "children": children,
+        }
     if kind == "tab":
         return {"kind": kind, "label": proto.label, "children": children}
     if kind == "flex_container":

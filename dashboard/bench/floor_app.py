@@ -140,7 +140,7 @@ def _render_one(node: dict, pages: dict[str, st.Page]) -> None:
             _render(node["children"], pages)
     elif kind == "tabs":
         labels = [tab["label"] for tab in node["children"]]
-        tabs = st.tabs(labels, on_change="rerun" if node["lazy"] else "ignore")
+        tabs = st.tabs(labels, key=node.get("key"), on_change="rerun" if node["lazy"] else "ignore")
         for tab, child in zip(tabs, node["children"], strict=True):
             with tab:
                 _render(child["children"], pages)

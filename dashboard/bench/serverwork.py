@@ -3,7 +3,7 @@
 For each page: the script time of a rerun (median of `reruns`, after a first run that fills
 the process caches), and the bytes the rerun sends for its charts (the plotly figure JSON in
 each PlotlyChart element's ``spec``) and for its tables (the Arrow bytes of each dataframe;
-a "Data behind this chart" table is built only while its expander is open, so not counted).
+a chart panel's table is built only while its "Table" tab is open, so not counted).
 """
 
 from __future__ import annotations

@@ -39,6 +39,9 @@ PLOTLY_CONFIG = {
 }
 MAX_TABLE_ROWS = 1000  # rows sent to the browser per table; downloads carry every row
 MAX_SOURCES_LISTED = 40  # sources listed under "All sources"; the XLSX download has them all
+# The tabs of a chart panel: the chart (open at first), and the data it draws as a table.
+CHART_TAB = "Chart"
+TABLE_TAB = "Table"
 
 
 TableOrBuilder = pd.DataFrame | Callable[[], pd.DataFrame]
@@ -177,11 +180,21 @@ def show_chart(
     as_of: SourceDates,
     on_select: Callable[[], None] | None = None,
     selection_mode: str | Sequence[str] = "points",
+    table: pd.DataFrame | None = None,
+    table_title: str | None = None,
+    table_note: str | None = None,
 ) -> None:
-    """A chart, its source and as-of date, and its data as a table with downloads.
+    """A chart panel, as in OWID's Grapher: the chart with its source and as-of date, and its
+    data behind a "Table" tab, with every source and the downloads.
 
-    The chart is also recorded for the view's deck export and for presentation mode, which
-    shows the recorded charts one per slide instead of the page.
+    The Table tab shows `data`, or `table` when given (another frame of the same values, e.g.
+    one column per year; `table_title` names it, `table_note` says how to read it), and is built
+    only while open. The chart is recorded for the view's deck export and for presentation
+    mode, which shows the recorded charts one per slide instead of the page; `table` is a
+    sheet of the view's workbook too.
+
+    `on_select` is called when marks are selected on the chart; the whole page then reruns
+    (it usually sets a filter), while a switch between the tabs reruns the panel alone.
     """
     ids = distinct_source_ids(source_ids)
     line = source_line(package, ids, as_of)
@@ -190,46 +203,89 @@ def show_chart(
     shown_title = html.unescape(fig.layout.title.text or "")
     title = shown_title or file_stem.replace("_", " ").capitalize()
     record(ViewItem(title, data, line, fig, list(ids), as_of))
+    if table is not None:
+        record(ViewItem(table_title or f"{title} (table)", table, line, None, list(ids), as_of))
     if not drawn():
         return
-    if shown_title:
-        st.markdown("#### " + plain(shown_title))
-    st.plotly_chart(
-        for_screen(fig),
+    _chart_panel(
+        fig,
+        data if table is None else table,
         key=key,
-        theme=None,
-        config=PLOTLY_CONFIG,
-        on_select=on_select if on_select else "ignore",
+        file_stem=file_stem,
+        package=package,
+        ids=ids,
+        as_of=as_of,
+        title=shown_title,
+        table_title=table_title or shown_title,
+        table_note=table_note,
+        on_select=on_select,
         selection_mode=selection_mode,
     )
-    sources_note(package, ids, as_of, key=key)
-    _data_behind(data, key=key, file_stem=file_stem, package=package, ids=ids, as_of=as_of)
 
 
 @st.fragment
-def _data_behind(
-    data: pd.DataFrame,
+def _chart_panel(
+    fig: go.Figure,
+    table: pd.DataFrame,
     *,
     key: str,
     file_stem: str,
     package: LoadedPackage,
     ids: list[str],
     as_of: SourceDates,
+    title: str,
+    table_title: str,
+    table_note: str | None,
+    on_select: Callable[[], None] | None,
+    selection_mode: str | Sequence[str],
 ) -> None:
-    """The chart's data, built only while open (it would otherwise be sent on every rerun,
-    unseen); opening or closing it reruns this box alone, not the page."""
-    with st.expander(
-        "Data behind this chart", key=data_toggle_key(key), on_change="rerun"
-    ) as data_box:
-        if data_box.open:
+    """The panel's two tabs, of which only the open one is built and sent (lazy tabs): a filter
+    change draws the chart, not its table. A fragment, so switching tabs reruns this panel
+    alone; a selection on the chart reruns the whole page (`_then_whole_page`)."""
+    chart_tab, table_tab = st.tabs(
+        [CHART_TAB, TABLE_TAB], key=panel_tab_key(key), on_change="rerun"
+    )
+    if table_tab.open:
+        with table_tab:
+            if table_title:
+                st.markdown("#### " + plain(table_title))
+            if table_note:
+                st.caption(plain(table_note))
             _table_with_downloads(
-                data,
+                table,
                 key=f"{key}_data",
                 file_stem=file_stem,
                 package=package,
                 source_ids=ids,
                 as_of=as_of,
             )
+        return
+    with chart_tab:
+        if title:
+            st.markdown("#### " + plain(title))
+        st.plotly_chart(
+            for_screen(fig),
+            key=key,
+            theme=None,
+            config=PLOTLY_CONFIG,
+            on_select=partial(_then_whole_page, on_select) if on_select else "ignore",
+            selection_mode=selection_mode,
+        )
+        source_caption(package, ids, as_of)
+
+
+def _then_whole_page(on_select: Callable[[], None]) -> None:
+    """A chart selection's callback, then a rerun of the whole page: the selection sets the
+    page's filters, and a widget of a fragment would otherwise rerun that fragment alone."""
+    on_select()
+    st.rerun(scope="app")
+
+
+def source_caption(
+    package: LoadedPackage, source_ids: Iterable[object], as_of: SourceDates
+) -> None:
+    """The one short source line, with its as-of date, that every chart and table shows."""
+    st.caption(plain(short_source_line(package, distinct_source_ids(source_ids), as_of)))
 
 
 def sources_note(
@@ -254,6 +310,7 @@ def _entries_markdown(entries: tuple[str, ...], total: int) -> str:
     return "\n".join(listed)
 
 
-def data_toggle_key(chart_key: str) -> str:
-    """Session-state key of the "Data behind this chart" expander of chart `chart_key`."""
-    return f"{chart_key}_data_open"
+def panel_tab_key(chart_key: str) -> str:
+    """Session-state key of the Chart/Table tabs of chart `chart_key`'s panel: its value is
+    the open tab's label (CHART_TAB or TABLE_TAB)."""
+    return f"{chart_key}_panel"

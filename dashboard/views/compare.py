@@ -1,4 +1,5 @@
-"""Compare indicators: any indicator, any countries, any years — trend, ranking and table.
+"""Compare indicators: any indicator, any countries, any years — trend and ranking, the
+values by year in the trend's Table tab.
 
 The indicator travels in the URL as ``indicator=<code>`` next to the shared filters; clicking
 a ranking bar sets the country filter, so the charts filter each other. Its charts and tables
@@ -20,7 +21,7 @@ from dashboard.datasets.compare import (
 )
 from dashboard.datasets.filters import parse_page_code, year_range
 from dashboard.datasets.loader import LoadedPackage, per_package
-from dashboard.ui.display import show_chart, show_table
+from dashboard.ui.display import show_chart
 from dashboard.ui.page import as_of_for, page_setup
 from dashboard.ui.selection import selection_values
 from dashboard.ui.sidebar import set_filter
@@ -144,7 +145,12 @@ def compare_page_parts(
         unit=comparison.unit,
     )
     parts["ranking_data"] = comparison.latest[list(ranking_columns)].rename(columns=ranking_columns)
-    parts["table"] = comparison_table(comparison.series)
+    # Reference groups are drawn as lines too, so they are rows of the table.
+    parts["table"] = comparison_table(
+        pd.concat([comparison.series, comparison.references], ignore_index=True)
+        if not comparison.references.empty
+        else comparison.series
+    )
     return parts
 
 
@@ -182,6 +188,8 @@ else:
     )
 
 as_of = as_of_for(package, "indicators", "indicator_catalogue")
+# The trend's Table tab holds the values by year (every line drawn, one column per year),
+# built only when opened: a filter change draws the two charts and no table.
 show_chart(
     parts["trend"],
     parts["trend_data"],
@@ -190,6 +198,11 @@ show_chart(
     package=package,
     source_ids=comparison.source_ids,
     as_of=as_of,
+    table=parts["table"],
+    table_title="Values by year",
+    table_note=f"{comparison.indicator} ({comparison.unit}); one row per country"
+    + (" or reference group" if not comparison.references.empty else "")
+    + ", one column per year.",
 )
 
 
@@ -209,18 +222,4 @@ show_chart(
     source_ids=comparison.source_ids,
     as_of=as_of,
     on_select=_select_country,
-)
-
-st.subheader("Values by year")
-st.caption(
-    plain(f"{comparison.indicator} ({comparison.unit}); one row per country, one column per year.")
-)
-show_table(
-    parts["table"],
-    key="cmp_table",
-    file_stem="compare_values",
-    package=package,
-    source_ids=comparison.source_ids,
-    as_of=as_of,
-    title="Values by year",
 )
