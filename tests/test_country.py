@@ -13,6 +13,7 @@ from dashboard.charts.theme import PAKISTAN_COLOUR
 from dashboard.datasets import load_package
 from dashboard.datasets.loader import LoadedPackage
 from dashboard.datasets.profile import CountryProfile, build_country_profile
+from dashboard.ui.display import CHART_TAB, TABLE_TAB
 from dashboard.ui.state import VIEW_STATE
 from tests.helpers import page_text, run_app
 
@@ -104,7 +105,12 @@ def open_tab(at: AppTest, label: str) -> AppTest:
     return at.run()
 
 
-def test_default_page_shows_romania_with_its_meetings_then_hubs_and_programmes_on_their_tabs() -> (
+def detail_tabs(at: AppTest) -> list[str]:
+    """The labels of the profile's lower tabs (not the Chart and Table tabs of its chart)."""
+    return [tab.label for tab in at.tabs if tab.label not in (CHART_TAB, TABLE_TAB)]
+
+
+def test_default_page_shows_romania_with_its_meetings_then_facts_hubs_and_programmes_on_tabs() -> (
     None
 ):
     at = open_country_page()
@@ -115,24 +121,38 @@ def test_default_page_shows_romania_with_its_meetings_then_hubs_and_programmes_o
     assert "EU member state — full participant in Horizon Europe" in text
     indicator = at.selectbox(key="country_indicator")
     assert indicator.value == "GB.XPD.RSDV.GD.ZS"  # R&D spend first
-    assert [tab.label for tab in at.tabs] == [
+    assert detail_tabs(at) == [
         "Meetings and follow-ups",
+        "Facts and indicators",
         "Companies and hubs",
         "Expertise and EU programmes",
     ]
-    # Only the open tab is drawn: the meetings, not the hubs map.
+    # Only the open tab is drawn: the meetings, not the facts nor the hubs map.
     assert [h.value for h in at.main.subheader][-2:] == ["Meetings", "Open follow-ups"]
-    assert len(at.get("plotly_chart")) == 2  # the indicator's trend and latest values
+    assert len(at.get("plotly_chart")) == 1  # the indicator's trend
     assert "Timișoara" not in page_text(at)
     indicator.set_value("IT.NET.USER.ZS").run()
     headings = [m.value for m in at.markdown if m.value.startswith("#### ")]
     assert any("Individuals using the Internet" in heading for heading in headings)
+    assert not any("Research and development" in heading for heading in headings)
+    assert len(at.get("plotly_chart")) == 1
     assert not at.info  # Romania has data in every section
+
+    open_tab(at, "Facts and indicators")
+    assert [h.value for h in at.main.subheader][-2:] == [
+        "Tech-sector facts",
+        "Latest values side by side",
+    ]
+    facts, latest = (frame.value for frame in at.dataframe[-2:])
+    assert {"Topic", "Statement", "Value"} <= set(facts.columns) and len(facts) >= 1
+    assert list(latest.columns) == ["Indicator", "Pakistan", "Romania"]
+    assert len(at.get("plotly_chart")) == 1
+    assert not at.info
 
     open_tab(at, "Companies and hubs")
     assert [h.value for h in at.main.subheader][-2:] == ["Companies", "Tech hubs"]
     assert "Timișoara" in page_text(at)
-    assert len(at.get("plotly_chart")) == 3  # and the hubs map
+    assert len(at.get("plotly_chart")) == 2  # and the hubs map
     assert not at.info
     open_tab(at, "Expertise and EU programmes")
     assert [h.value for h in at.main.subheader][-2:] == [
@@ -149,11 +169,116 @@ def test_tabs_not_open_still_give_their_tables_and_map_to_the_views_exports() ->
     at = open_country_page()
     view = at.session_state[VIEW_STATE]
     titles = [item.title for item in view.items]
-    for stem in ("companies", "areas", "programme-access", "meetings", "open-followups"):
+    stems = ("companies", "areas", "programme-access", "meetings", "open-followups")
+    for stem in (*stems, "sector-facts", "latest-values"):
         assert titles.count(f"rou-{stem}") == 1, stem
     assert [item.title for item in view.charts].count("Tech hubs in Romania") == 1
-    open_tab(at, "Companies and hubs")
-    assert [item.title for item in at.session_state[VIEW_STATE].items] == titles
+    for label in ("Facts and indicators", "Companies and hubs"):
+        open_tab(at, label)
+        assert [item.title for item in at.session_state[VIEW_STATE].items] == titles
+
+
+def test_the_views_workbook_and_deck_still_hold_the_latest_values_and_the_facts() -> None:
+    """The top of the profile draws one chart and no table, yet the view's workbook has the
+    facts and latest values sheets and its deck the indicator's latest values next to
+    Pakistan's, as before."""
+    import io
+
+    from openpyxl import load_workbook
+    from pptx import Presentation
+
+    from dashboard.datasets.citations import sources_table
+    from dashboard.export.deck import build_deck
+    from dashboard.export.workbook import build_workbook, item_sheet_names
+
+    at = open_country_page({"country": "ROU"})
+    view = at.session_state[VIEW_STATE]
+    rd_spend = "Research and development expenditure (% of GDP)"
+    assert [item.title for item in view.charts] == [
+        rd_spend,
+        f"{rd_spend} — latest year",
+        "Tech hubs in Romania",
+    ]
+    latest_chart = view.charts[1]
+    assert set(latest_chart.data["Country"]) == {"Romania", "Pakistan"}
+
+    ids = [source for item in view.items for source in item.source_ids]
+    workbook = build_workbook(view, sources_table(load_package(), ids))
+    book = load_workbook(io.BytesIO(workbook), read_only=True)
+    assert book.sheetnames[1:-1] == item_sheet_names(view)
+    by_title = {name.split(" ", 1)[1]: name for name in book.sheetnames[1:-1]}
+    latest = list(book[by_title["rou-latest-values"]].values)
+    assert "Romania" in latest[0] and len(latest) == 7  # a header and six indicators
+    assert len(list(book[by_title["rou-sector-facts"]].values)) >= 2
+
+    deck = Presentation(io.BytesIO(build_deck(view)))
+    slide_titles = [
+        next(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
+        for slide in list(deck.slides)[1:]
+    ]
+    assert slide_titles == [item.title for item in view.charts]
+
+
+def test_a_country_change_draws_one_chart_and_headline_figures_from_the_data() -> None:
+    """A change of the sidebar's country filter redraws the headline figures, one chart (the
+    picked indicator's trend) and the open tab's two tables: the latest values' chart, the
+    facts and the latest values table wait on their tabs. Each headline figure is the
+    country's latest value in the indicators table, with its year, Pakistan's in its help."""
+    from dashboard.charts.country_page import HEADLINE_LABELS
+    from dashboard.charts.theme import format_value
+    from dashboard.datasets.profile import KEY_INDICATORS
+    from dashboard.ui.state import WIDGET_KEYS
+    from tests.helpers import as_read
+
+    package = load_package()
+    values = package.table("indicators")
+    units = package.table("indicator_catalogue").set_index("indicator_code")["unit"]
+
+    def latest_words(iso3: str, code: str) -> tuple[str, int]:
+        rows = values[(values["iso3"] == iso3) & (values["indicator_code"] == code)]
+        row = rows.dropna(subset=["value"]).sort_values("year").iloc[-1]
+        return format_value(row["value"], units[code]), int(row["year"])
+
+    at = open_country_page({"country": "ROU"})
+    at.session_state[WIDGET_KEYS["country"]] = ["KOR"]
+    at.run()
+    assert not at.exception
+    assert at.header[0].value == "South Korea"
+    assert len(at.get("plotly_chart")) == 1
+    assert len(at.dataframe) == 2  # the open tab's meetings and open follow-ups
+    assert [h.value for h in at.main.subheader][-2:] == ["Meetings", "Open follow-ups"]
+
+    metrics = {as_read(m.label).rsplit(", ", 1)[0]: m for m in at.metric}
+    codes = [c for c in KEY_INDICATORS if (values["indicator_code"] == c).any()]
+    assert list(metrics) == [HEADLINE_LABELS[c] for c in codes]
+    for code in codes:
+        metric = metrics[HEADLINE_LABELS[code]]
+        value, year = latest_words("KOR", code)
+        assert metric.value == value
+        assert as_read(metric.label) == f"{HEADLINE_LABELS[code]}, {year}"
+        home_value, home_year = latest_words("PAK", code)
+        said = as_read(metric.proto.help)
+        assert f"South Korea: {value} ({year})" in said
+        assert f"Pakistan: {home_value} ({home_year})" in said
+    assert "Source: World Bank" in page_text(at)
+
+
+def test_an_indicator_without_a_value_for_the_country_is_not_recorded_in_its_figures() -> None:
+    from dashboard.charts.country_page import HEADLINE_LABELS
+    from tests.helpers import as_read
+
+    values = load_package().table("indicators")
+    tuvalu = set(values.loc[values["iso3"] == "TUV", "indicator_code"])
+    at = open_country_page({"country": "TUV"})
+    shown = {as_read(m.label).rsplit(", ", 1)[0]: m for m in at.metric}
+    missing = [code for code, label in HEADLINE_LABELS.items() if code not in tuvalu]
+    assert missing and len(missing) < len(shown)  # Tuvalu has some values, not all
+    for code in missing:
+        metric = shown[HEADLINE_LABELS[code]]
+        assert metric.value == "not recorded"
+        assert as_read(metric.label) == HEADLINE_LABELS[code]  # no year
+        assert "Tuvalu: not recorded" in as_read(metric.proto.help)
+        assert "Pakistan: " in as_read(metric.proto.help)
 
 
 def test_url_countries_pick_the_country_and_its_peers() -> None:
@@ -168,8 +293,9 @@ def test_country_with_no_data_says_so_plainly() -> None:
     at = open_country_page({"country": "TUV"})
     assert at.header[0].value == "Tuvalu"
     infos = [i.value for i in at.info]
-    open_tab(at, "Companies and hubs")
-    infos += [i.value for i in at.info]
+    for label in ("Facts and indicators", "Companies and hubs"):
+        open_tab(at, label)
+        infos += [i.value for i in at.info]
     for message in (
         "No tech-sector facts recorded for Tuvalu.",
         "No companies recorded for Tuvalu.",

@@ -28,7 +28,9 @@ def test_leaving_presentation_mode_brings_the_page_back() -> None:
     at.button(key="exit_present").click().run()
     assert not at.exception
     assert "slide 1 of" not in page_text(at)
-    assert len(at.get("plotly_chart")) >= 2
+    # The profile again: its headline figures and its one chart (the trend).
+    assert len(at.metric) >= 1
+    assert len(at.get("plotly_chart")) == 1
 
 
 @pytest.mark.browser

@@ -41,6 +41,29 @@ INDICATOR_TABLE_COLUMNS = {
     "source_id": "Source",
 }
 NO_PERIOD = Filters()
+# The headline figures' labels, short enough for a metric on a phone; an indicator not listed
+# is labelled with its name in the catalogue.
+HEADLINE_LABELS = {
+    "GB.XPD.RSDV.GD.ZS": "R&D spend (% of GDP)",
+    "SP.POP.SCIE.RD.P6": "Researchers per million",
+    "BX.GSR.CCIS.CD": "ICT service exports",
+    "BX.GSR.CCIS.ZS": "ICT share of service exports",
+    "TX.VAL.TECH.MF.ZS": "High-tech share of manufactured exports",
+    "IT.NET.USER.ZS": "Internet users",
+}
+NOT_RECORDED = "not recorded"
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline figure: the country's latest value of an indicator (plain text; the page
+    escapes it), with Pakistan's beside it in `help`."""
+
+    code: str
+    label: str  # short name and the value's year
+    value: str  # formatted, or "not recorded"
+    help: str  # the indicator's full name, the country's value and Pakistan's, with years,
+    # one a paragraph
 
 
 def _with_source(frame: pd.DataFrame, source_names: dict[str, str]) -> pd.DataFrame:
@@ -56,6 +79,42 @@ def _fact_value(value: float, unit: str, comparator: object, unverified: object)
     number = format_value(value, unit)
     text = f"{comparator} {number}" if isinstance(comparator, str) and comparator else number
     return f"{text} (unverified)" if pd.notna(unverified) and bool(unverified) else text
+
+
+def _latest_words(rows: pd.DataFrame, code: str, iso3: str) -> tuple[str, object]:
+    """`iso3`'s latest value of `code` as shown ("0.52%") and its year; "not recorded" and
+    None when there is none."""
+    row = rows[(rows["indicator_code"] == code) & (rows["iso3"] == iso3)]
+    if row.empty or pd.isna(row["value"].iloc[0]):
+        return NOT_RECORDED, None
+    unit, year = row["unit"].iloc[0], row["year"].iloc[0]
+    shown = format_value(float(row["value"].iloc[0]), unit if isinstance(unit, str) else "")
+    return shown, None if pd.isna(year) else int(year)
+
+
+def _with_year(value: str, year: object) -> str:
+    return value if year is None else f"{value} ({year})"
+
+
+def _headlines(
+    latest: pd.DataFrame,
+    iso3: str,
+    name: str,
+    codes: list[str],
+    labels: dict[str, str],
+) -> list[Headline]:
+    """The country's latest value of each indicator shown, next to Pakistan's (in the help):
+    values from the data only, no difference worked out."""
+    headlines = []
+    for code in codes:
+        value, year = _latest_words(latest, code, iso3)
+        short = HEADLINE_LABELS.get(code, labels.get(code, code))
+        said = [labels.get(code, code), f"{name}: {_with_year(value, year)}"]
+        if iso3 != HOME_ISO3:
+            said.append(f"Pakistan: {_with_year(*_latest_words(latest, code, HOME_ISO3))}")
+        label = short if year is None else f"{short}, {year}"
+        headlines.append(Headline(code, label, value, "\n\n".join(said)))
+    return headlines
 
 
 @per_package
@@ -109,6 +168,11 @@ def country_page_tables(
     tables["latest_values"] = (
         comparison.reset_index().rename(columns={"indicator": "Indicator"}).fillna("no data")
     )
+    tables["headlines"] = _headlines(latest, iso3, profile.name, shown_codes, tables["labels"])
+    headline_rows = latest[
+        latest["indicator_code"].isin(shown_codes) & latest["iso3"].isin([iso3, HOME_ISO3])
+    ]
+    tables["headline_ids"] = list(headline_rows["source_id"].dropna().unique())
     companies = profile.companies
     tables["companies"] = pd.DataFrame(
         {
@@ -212,14 +276,13 @@ def country_page_hubs_map(
 
 def build_country_page(package: LoadedPackage, iso3: str, today: date) -> None:
     """Everything the page draws first for `iso3` with no peers and no period: its tables, the
-    first indicator's charts and the hubs map, as the screen shows them."""
+    first indicator's charts (the trend as the screen shows it; the latest values are only
+    recorded for the view's exports) and the hubs map."""
     key = (iso3, (), today, NO_PERIOD)
     tables = country_page_tables(package, *key)
     shown = tables["shown_codes"]
     if shown:
-        charts = country_page_charts(package, *key, shown[0])
-        for_screen(charts["trend"])
-        for_screen(charts["latest"])
+        for_screen(country_page_charts(package, *key, shown[0])["trend"])
     if not tables["hubs"].empty:
         for_screen(country_page_hubs_map(package, *key))
 

@@ -6,6 +6,7 @@ partner's are built in the background once the data is served: picking a partner
 """
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import pandas as pd
@@ -84,14 +85,16 @@ tables = country_page_tables(package, *page_key)
 
 @page_part("country_indicators")
 def indicator_charts(labels: dict[str, str], indicators_as_of: SourceDates) -> None:
-    """One indicator at a time keeps a rerun to a few charts, and picking another redraws
-    these two only; a presentation steps through all."""
+    """One chart at a time: the picked indicator's trend, and picking another reruns this part
+    only. Its latest values next to Pakistan's (a bar chart) are recorded for the view's deck
+    and workbook, not drawn: the headline figures and the "Latest values side by side" table
+    show them. A presentation steps through both charts of every indicator."""
     shown_codes = tables["shown_codes"]
     chosen = st.selectbox("Indicator", shown_codes, format_func=labels.get, key="country_indicator")
     for code in shown_codes if presenting() else [chosen]:
         charts = country_page_charts(package, *page_key, code)
-        for column, part in zip(st.columns([3, 2]), ("trend", "latest"), strict=True):
-            with column:
+        for part in ("trend", "latest"):
+            with out_of_sight() if part == "latest" else nullcontext():
                 show_chart(
                     charts[part],
                     charts[f"{part}_data"],
@@ -101,6 +104,22 @@ def indicator_charts(labels: dict[str, str], indicators_as_of: SourceDates) -> N
                     source_ids=charts["ids"],
                     as_of=indicators_as_of,
                 )
+
+
+def headline_figures(indicators_as_of: SourceDates) -> None:
+    """The country's latest value of each key indicator, Pakistan's in its tooltip; the
+    figures are built once per profile (`country_page_tables`), a rerun only shows them. Each
+    takes the width its label and value need, and the row wraps: three or four a row on a
+    desk, one on a phone."""
+    with st.container(horizontal=True):
+        for headline in tables["headlines"]:
+            st.metric(
+                plain(headline.label),
+                headline.value,
+                help=plain(headline.help),
+                border=True,
+            )
+    sources_note(package, tables["headline_ids"], indicators_as_of, key="country_headlines")
 
 
 st.header(plain(name))
@@ -146,38 +165,18 @@ if peers:
 elif iso3 != HOME_ISO3:
     st.caption("Compared with Pakistan. Add countries in the sidebar filter to compare more.")
 
-st.subheader("Tech-sector facts")
-if profile.is_empty("facts"):
-    st.info(f"No tech-sector facts recorded for {plain(name)}.")
-else:
-    show_table(
-        tables["facts"],
-        key="country_facts",
-        file_stem=f"{iso3.lower()}-sector-facts",
-        package=package,
-        source_ids=profile.facts["source_id"].dropna(),
-        as_of=as_of_for(package, "sector_facts"),
-    )
+indicators_as_of = as_of_for(package, "indicators", "indicator_catalogue")
+if tables["headlines"]:
+    headline_figures(indicators_as_of)
 
 st.subheader("Indicators next to Pakistan" + (" and peers" if peers else ""))
-indicators, latest = tables["indicators"], tables["latest"]
-shown_codes = tables["shown_codes"]
+indicators = tables["indicators"]
 if indicators.empty:
     st.info(f"No indicator values recorded for {plain(name)} or Pakistan.")
 else:
     if not (indicators["iso3"] == iso3).any():
         st.info(f"No indicator values recorded for {plain(name)}; Pakistan's are shown.")
-    indicator_charts(tables["labels"], as_of_for(package, "indicators", "indicator_catalogue"))
-
-    st.markdown("**Latest values side by side**")
-    show_table(
-        tables["latest_values"],
-        key="country_latest_table",
-        file_stem=f"{iso3.lower()}-latest-values",
-        package=package,
-        source_ids=latest["source_id"].dropna().unique(),
-        as_of=as_of_for(package, "indicators", "indicator_catalogue"),
-    )
+    indicator_charts(tables["labels"], indicators_as_of)
 
 
 def show_hubs() -> None:
@@ -207,13 +206,14 @@ class Section:
     file_stem: str = ""  # the downloads' file name, after the country's code
     as_of: tuple[str, ...] = ()  # the tables whose date the source line gives
     show: Callable[[], None] | None = None
+    frame: str = ""  # the table's frame in `tables`, when not named as `part`
 
     def draw(self) -> None:
         if self.show is not None:
             self.show()
             return
         show_table(
-            tables[self.part],
+            tables[self.frame or self.part],
             key=self.key,
             file_stem=f"{iso3.lower()}-{self.file_stem}",
             package=package,
@@ -222,7 +222,8 @@ class Section:
         )
 
 
-# The profile's lower sections, by tab; sections of a side-by-side tab share a row.
+# The profile's lower sections, by tab; sections of a side-by-side tab share a row. The first
+# tab is open at first: a change of country draws its two tables, not all eight.
 DETAIL_TABS: dict[str, tuple[bool, list[Section]]] = {
     "Meetings and follow-ups": (
         True,
@@ -242,6 +243,28 @@ DETAIL_TABS: dict[str, tuple[bool, list[Section]]] = {
                 "country_followups",
                 "open-followups",
                 ("followups",),
+            ),
+        ],
+    ),
+    "Facts and indicators": (
+        False,
+        [
+            Section(
+                "Tech-sector facts",
+                "facts",
+                f"No tech-sector facts recorded for {plain(name)}.",
+                "country_facts",
+                "sector-facts",
+                ("sector_facts",),
+            ),
+            Section(
+                "Latest values side by side",
+                "latest",
+                f"No indicator values recorded for {plain(name)} or Pakistan.",
+                "country_latest_table",
+                "latest-values",
+                ("indicators", "indicator_catalogue"),
+                frame="latest_values",
             ),
         ],
     ),
@@ -289,7 +312,7 @@ DETAIL_TABS: dict[str, tuple[bool, list[Section]]] = {
 @page_part("country_details")
 def details() -> None:
     """The lower sections in tabs that build on open: a change of country redraws one tab's
-    two sections, not all six. Tabs not open still record their tables and map, so the view's
+    two sections, not all eight. Tabs not open still record their tables and map, so the view's
     workbook and deck hold the whole profile; a presentation builds every tab."""
     tabs = st.tabs(
         list(DETAIL_TABS),
