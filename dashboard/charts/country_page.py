@@ -48,7 +48,7 @@ HEADLINE_LABELS = {
     "SP.POP.SCIE.RD.P6": "Researchers per million",
     "BX.GSR.CCIS.CD": "ICT service exports",
     "BX.GSR.CCIS.ZS": "ICT share of service exports",
-    "TX.VAL.TECH.MF.ZS": "High-tech share of manufactured exports",
+    "TX.VAL.TECH.MF.ZS": "High-tech export share",
     "IT.NET.USER.ZS": "Internet users",
 }
 NOT_RECORDED = "not recorded"

@@ -38,6 +38,14 @@ PLOTLY_CONFIG = {
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
 MAX_TABLE_ROWS = 1000  # rows sent to the browser per table; downloads carry every row
+# Streamlit's table rows (and header) are 35 px, and a table is at most 400 px high, scrolling
+# inside. A bordered st.metric is 108 px. Tables and metrics are drawn by scripts the browser
+# loads after the page's first paint: given their height up front, their place is kept
+# meanwhile, and nothing below them jumps down when they appear (layout shift, which
+# Lighthouse counts against a page, and which makes a reader lose their place).
+TABLE_ROW_PX = 35
+TABLE_MAX_PX = 400
+METRIC_PX = 108
 MAX_SOURCES_LISTED = 40  # sources listed under "All sources"; the XLSX download has them all
 # The tabs of a chart panel: the chart (open at first), and the data it draws as a table.
 CHART_TAB = "Chart"
@@ -108,9 +116,11 @@ def _table_with_downloads(
     as_of: SourceDates,
     column_config: dict | None = None,
 ) -> None:
+    shown = frame.head(MAX_TABLE_ROWS)
     st.dataframe(
-        frame.head(MAX_TABLE_ROWS),
+        shown,
         hide_index=True,
+        height=table_height(shown),
         column_config=lead_column_pinned(frame, column_config),
         key=f"{key}_table",
     )
@@ -122,6 +132,11 @@ def _table_with_downloads(
     download_buttons(
         frame, key=key, file_stem=file_stem, package=package, source_ids=source_ids, as_of=as_of
     )
+
+
+def table_height(frame: pd.DataFrame) -> int:
+    """The height, in pixels, `st.dataframe` gives `frame` by itself, to give it up front."""
+    return min((len(frame) + 1) * TABLE_ROW_PX + 2, TABLE_MAX_PX)
 
 
 def lead_column_pinned(frame: pd.DataFrame, column_config: dict | None = None) -> dict:

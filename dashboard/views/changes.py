@@ -10,6 +10,7 @@ from dashboard.export.tables import to_csv_bytes
 from dashboard.records import Role
 from dashboard.records.changelog import change_rows
 from dashboard.ui.account import current_identity
+from dashboard.ui.display import table_height
 from dashboard.ui.page import page_setup
 from dashboard.ui.records import current_store, words, writer
 
@@ -57,7 +58,7 @@ shown = pd.DataFrame(
         ],
     }
 )
-st.dataframe(shown, hide_index=True, key="recent_changes")
+st.dataframe(shown, hide_index=True, height=table_height(shown), key="recent_changes")
 everything = current_identity().may(Role.ADMIN)
 
 

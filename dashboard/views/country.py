@@ -21,7 +21,7 @@ from dashboard.datasets.citations import SourceDates, sources_table
 from dashboard.datasets.filters import Filters, to_query
 from dashboard.datasets.profile import HOME_ISO3, build_country_profile
 from dashboard.export.brief import build_brief
-from dashboard.ui.display import show_chart, show_table, sources_note
+from dashboard.ui.display import METRIC_PX, show_chart, show_table, sources_note
 from dashboard.ui.options import filter_options
 from dashboard.ui.page import COUNTRY_PAGE_TABLES, as_of_for, page_setup
 from dashboard.ui.present import presenting
@@ -32,6 +32,7 @@ from dashboard.ui.view import drawn, out_of_sight, page_part
 DEFAULT_ISO3 = "ROU"
 PICKER_KEY = "country_profile_pick"
 DETAILS_TAB_KEY = "country_details_tab"
+HEADLINE_WIDTH_PX = 290  # three a row on a desk, one on a phone; fits the longest label
 ctx = page_setup(
     "Country profile",
     needs=COUNTRY_PAGE_TABLES,
@@ -109,8 +110,9 @@ def indicator_charts(labels: dict[str, str], indicators_as_of: SourceDates) -> N
 def headline_figures(indicators_as_of: SourceDates) -> None:
     """The country's latest value of each key indicator, Pakistan's in its tooltip; the
     figures are built once per profile (`country_page_tables`), a rerun only shows them. Each
-    takes the width its label and value need, and the row wraps: three or four a row on a
-    desk, one on a phone."""
+    has a fixed size that fits the longest label, so the row wraps the same way before and
+    after the browser has loaded the script that draws metrics (nothing jumps): three a row on
+    a desk, one on a phone."""
     with st.container(horizontal=True):
         for headline in tables["headlines"]:
             st.metric(
@@ -118,6 +120,8 @@ def headline_figures(indicators_as_of: SourceDates) -> None:
                 headline.value,
                 help=plain(headline.help),
                 border=True,
+                width=HEADLINE_WIDTH_PX,
+                height=METRIC_PX,
             )
     sources_note(package, tables["headline_ids"], indicators_as_of, key="country_headlines")
 

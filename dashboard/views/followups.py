@@ -28,7 +28,7 @@ from dashboard.datasets.queries import (
 from dashboard.records import Role
 from dashboard.ui.account import current_identity
 from dashboard.ui.calendar import calendar_download
-from dashboard.ui.display import download_buttons, show_chart, sources_note
+from dashboard.ui.display import METRIC_PX, download_buttons, show_chart, sources_note, table_height
 from dashboard.ui.page import as_of_for, page_setup
 from dashboard.ui.records import FOLLOWUP_PAGE
 from dashboard.ui.selection import selection_values
@@ -179,10 +179,13 @@ source_ids = page_data["source_ids"]
 as_of = as_of_for(package, "followups")
 
 shown, open_, overdue, long_pending = st.columns(4)
-shown.metric("Actions shown", len(actions))
-open_.metric("Open", int(actions["is_open"].sum()))
-overdue.metric("Overdue", int(actions["overdue"].sum()))
-long_pending.metric(f"Open > {LONG_PENDING_DAYS} days", int(actions["long_pending"].sum()))
+for place, label, value in (
+    (shown, "Actions shown", len(actions)),
+    (open_, "Open", int(actions["is_open"].sum())),
+    (overdue, "Overdue", int(actions["overdue"].sum())),
+    (long_pending, f"Open > {LONG_PENDING_DAYS} days", int(actions["long_pending"].sum())),
+):
+    place.metric(label, value, border=True, height=METRIC_PX)
 
 record_table(
     "Follow-up actions",
@@ -199,6 +202,7 @@ st.dataframe(
     # Flags as coloured labels: they stand out without styling every cell on each rerun.
     page_data["shown_table"],
     hide_index=True,
+    height=table_height(page_data["shown_table"]),
     key="followups_table",
     column_config={
         "Action": st.column_config.TextColumn(width="large"),

@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard.charts.overview import NOT_ON_MAP
 from dashboard.charts.overview_page import overview_page_data, period_words
 from dashboard.charts.theme import format_value
-from dashboard.ui.display import show_chart, show_table, sources_note
+from dashboard.ui.display import METRIC_PX, show_chart, show_table, sources_note, table_height
 from dashboard.ui.page import as_of_for, page_setup
 from dashboard.ui.selection import selection_values
 from dashboard.ui.sidebar import set_filter
@@ -41,18 +41,21 @@ col_partners.metric(
     help="Countries (and the EU) marked as partners in the countries table"
     + (", limited to the country filter." if filters.countries else "."),
     border=True,
+    height=METRIC_PX,
 )
 col_meetings.metric(
     "Meetings in the period",
     f"{len(meetings):,}",
     help=f"Meetings, visits, MoUs and forums in the meetings table, {period}.",
     border=True,
+    height=METRIC_PX,
 )
 col_followups.metric(
     "Open follow-ups",
     f"{len(open_followups):,}",
     help=f"Follow-up actions (followups table) proposed, agreed or in progress, raised {period}.",
     border=True,
+    height=METRIC_PX,
 )
 budget_help = (
     "Sum of the budgets (programmes table, current prices) of the EU programmes Pakistan can "
@@ -69,6 +72,7 @@ col_budget.metric(
     format_value(float(programmes["budget_eur_m"].sum()), "EUR m"),
     help=budget_help,
     border=True,
+    height=METRIC_PX,
 )
 sources_note(
     package,
@@ -151,4 +155,4 @@ for res in package.spec.resources:
     )
 datasets = pd.DataFrame(rows)
 record_table("Datasets loaded", datasets, "The data package's tables (Sources page)")
-st.dataframe(datasets, hide_index=True, key="overview_datasets")
+st.dataframe(datasets, hide_index=True, height=table_height(datasets), key="overview_datasets")

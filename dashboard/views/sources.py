@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard.datasets.citations import resource_as_of, source_line
 from dashboard.datasets.loader import UNAVAILABLE
-from dashboard.ui.display import download_buttons
+from dashboard.ui.display import download_buttons, table_height
 from dashboard.ui.page import page_setup
 from dashboard.ui.text import plain, source_link
 from dashboard.ui.view import record_table
@@ -49,6 +49,7 @@ record_table("Datasets", overview, PACKAGE_SOURCE)
 st.dataframe(
     overview,
     hide_index=True,
+    height=table_height(overview),
     key="sources_overview",
     column_config={"Rows": st.column_config.NumberColumn(format="%d")},
 )
@@ -70,7 +71,7 @@ if package.problems:
         ]
     )
     record_table("Problems found in the data", problems, PACKAGE_SOURCE)
-    st.dataframe(problems, hide_index=True, key="sources_problems")
+    st.dataframe(problems, hide_index=True, height=table_height(problems), key="sources_problems")
 else:
     st.success("Every table passed validation.", icon=":material/verified:")
 
@@ -88,7 +89,7 @@ if choice:
     preview = table.head(PREVIEW_ROWS)
     dates = resource_as_of(package, choice)
     record_table(res.title, table, source_line(package, ids, dates), ids)
-    st.dataframe(preview, hide_index=True, key=f"preview_{choice}")
+    st.dataframe(preview, hide_index=True, height=table_height(preview), key=f"preview_{choice}")
     if len(table) > PREVIEW_ROWS:
         st.caption(
             f"Showing the first {PREVIEW_ROWS} of {len(table):,} rows; the download has all."
@@ -109,6 +110,7 @@ st.dataframe(
     # Only an http(s) address becomes a link; anything else is left out of the column.
     sources.assign(url=sources["url"].map(source_link)),
     hide_index=True,
+    height=table_height(sources),
     key="sources_list",
     # What a reader looks for first leads, so a phone shows it without scrolling sideways.
     column_order=[

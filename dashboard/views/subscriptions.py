@@ -11,6 +11,7 @@ from dashboard.datasets.validate import Problem
 from dashboard.records import Role, ValidationFailed
 from dashboard.records.subscriptions import FREQUENCIES, Subscription
 from dashboard.ui.account import current_identity
+from dashboard.ui.display import table_height
 from dashboard.ui.options import FilterOptions, filter_options
 from dashboard.ui.page import page_setup
 from dashboard.ui.records import (
@@ -166,7 +167,8 @@ outcome()
 subscribers = store.subscriptions()
 st.subheader("Subscribers")
 if subscribers:
-    st.dataframe(_table(subscribers, options), hide_index=True, key="subscribers")
+    listed = _table(subscribers, options)
+    st.dataframe(listed, hide_index=True, height=table_height(listed), key="subscribers")
 else:
     st.info("Nobody is subscribed yet.")
 
@@ -229,4 +231,5 @@ sends = store.digest_sends(limit=SENDS_SHOWN)
 if sends.empty:
     st.info("No digest has been sent yet.")
 else:
-    st.dataframe(_sends(sends), hide_index=True, key="digest_sends")
+    sent = _sends(sends)
+    st.dataframe(sent, hide_index=True, height=table_height(sent), key="digest_sends")
