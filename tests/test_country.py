@@ -378,8 +378,8 @@ def test_a_newer_package_stops_the_building_for_the_older_one(
     def fresh() -> LoadedPackage:
         return dataclasses.replace(loaded, _memo=OrderedDict(), _memo_lock=threading.Lock())
 
-    def built(package: LoadedPackage) -> set[str]:
-        return {key[2][0] for key in list(package._memo) if key[1] == "country_page_tables"}
+    def built(package: LoadedPackage, page: str = "country_page_tables") -> set[str]:
+        return {key[2][0] for key in list(package._memo) if key[1] == page}
 
     today = date(2026, 11, 28)
     older, newer = fresh(), fresh()
@@ -394,6 +394,11 @@ def test_a_newer_package_stops_the_building_for_the_older_one(
     assert not new_thread.is_alive()
     assert built(older) == set()
     assert built(newer) == set(country_page.partner_countries(newer))
+    # Picking a partner on the Overview is a lookup too.
+    overviews = {
+        filters.countries for filters in built(newer, "overview_page_data") if filters.countries
+    }
+    assert overviews == {(iso3,) for iso3 in country_page.partner_countries(newer)}
 
 
 def test_figures_are_built_one_at_a_time() -> None:

@@ -2,10 +2,11 @@
 
 Picking a country is the page's main interaction, and a profile seen for the first time costs
 a few hundred milliseconds of pandas and plotly work. So the pieces are kept per package
-(`per_package`), and `warm_partner_pages` builds them in a background thread for every partner
-country once a package is served, each one when no page has run for a moment (`PAGE_RUNS`):
-by the time someone picks a partner, its page is a lookup. A newer package (after a save)
-stops the building for the older one and builds its own.
+(`per_package`), and `warm_partner_pages` builds them (and the Overview with that partner in
+the filter) in a background thread for every partner country once a package is served, each
+one when no page has run for a moment (`PAGE_RUNS`): by the time someone picks a partner, its
+page is a lookup. A newer package (after a save) stops the building for the older one and
+builds its own.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts.country import hubs_map, indicator_trend, latest_comparison
+from dashboard.charts.overview_page import overview_page_data
 from dashboard.charts.theme import for_screen, format_value
 from dashboard.datasets.citations import resource_as_of, source_line, sources_table
 from dashboard.datasets.filters import Filters
@@ -387,5 +389,7 @@ def _build_all(package: LoadedPackage, today: date, stop: threading.Event) -> No
             return
         try:
             build_country_page(package, iso3, today)
+            # And the Overview with this partner alone in the filter, as picking it gives.
+            overview_page_data(package, Filters(countries=(iso3,)), today)
         except Exception:  # the page itself then shows what is wrong, when it is opened
             logger.exception("building the country page of %s in advance failed", iso3)
