@@ -131,13 +131,21 @@ def new_session(browser, url: str, timeout_ms: float):
     return context, page
 
 
-def cold_start(browser, target: Target, log_dir, timeout_s: float) -> tuple[float, bool]:
+def cold_start(
+    browser, target: Target, log_dir, timeout_s: float, idle_first: bool = False
+) -> tuple[float, bool]:
     """Seconds from launching `streamlit run` to the first chart drawn; and whether a chart
-    was drawn at all (False: timed to the first idle frame with a title)."""
+    was drawn at all (False: timed to the first idle frame with a title).
+
+    With `idle_first`, the first visit to a server that has started and finished its own
+    work (a shared link opened on a running server): timed from the visit instead."""
     start_epoch = time.time()
     server = StreamlitServer(target.app, target.env, log_dir)
     try:
         server.start(timeout_s)
+        if idle_first:
+            server.wait_until_idle(timeout_s=timeout_s)
+            start_epoch = time.time()
         context, page = new_session(browser, server.url + target.pages[0], timeout_s * 1000)
         try:
             rec = page.evaluate("window.__benchReady")

@@ -169,6 +169,16 @@ def evaluate_targets(figures: dict) -> list[dict]:
             COLD_LIMIT,
         )
     )
+    checks.append(
+        _ratio_check(
+            "first visit to an idle server, today / baseline",
+            today.get("first_visit_s"),
+            base.get("first_visit_s"),
+            today.get("first_visit_all_s"),
+            base.get("first_visit_all_s"),
+            COLD_LIMIT,
+        )
+    )
     base_page = _page(figures, BASELINE, "/")
 
     def versus(name: str, other: str, limit: float) -> None:
@@ -338,6 +348,7 @@ def print_table(results: dict) -> None:
             print(line)
 
     row("cold start (s)", lambda n: figures[n].get("cold_start_s"), 2)
+    row("first visit, idle server (s)", lambda n: figures[n].get("first_visit_s"), 2)
     paths = list(figures.get(TODAY, {}).get("pages", {}))
 
     def page_value(key: str, path: str, scale: float = 1.0) -> Callable[[str], float | None]:
