@@ -31,7 +31,6 @@ FIRST_VIEW_MODULES = (
     "dashboard.ui.page",
     "dashboard.ui.sidebar",
     "dashboard.ui.display",
-    "dashboard.charts.overview",
     "dashboard.charts.overview_page",
 )
 

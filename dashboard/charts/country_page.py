@@ -24,7 +24,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts.country import hubs_map, indicator_trend, latest_comparison
-from dashboard.charts.overview_page import overview_page_data
+from dashboard.charts.overview_page import warm_overview
 from dashboard.charts.theme import for_screen, format_value
 from dashboard.datasets.citations import resource_as_of, source_line, sources_table
 from dashboard.datasets.filters import Filters
@@ -390,6 +390,6 @@ def _build_all(package: LoadedPackage, today: date, stop: threading.Event) -> No
         try:
             build_country_page(package, iso3, today)
             # And the Overview with this partner alone in the filter, as picking it gives.
-            overview_page_data(package, Filters(countries=(iso3,)), today)
+            warm_overview(package, Filters(countries=(iso3,)), today)
         except Exception:  # the page itself then shows what is wrong, when it is opened
             logger.exception("building the country page of %s in advance failed", iso3)

@@ -26,6 +26,7 @@ from dashboard.datasets.queries import (
 )
 
 TOP_ROWS = 8
+OVERVIEW_TABLES = ("countries", "meetings", "meeting_areas", "followups", "programmes")
 
 
 def period_words(filters: Filters) -> str:
@@ -93,9 +94,10 @@ def overview_page_data(package: LoadedPackage, filters: Filters, today: date) ->
     return data
 
 
-def warm_overview(package: LoadedPackage) -> None:
-    """Build the unfiltered Overview of `package` for today, as its first visitor sees it."""
-    if package.spec is not None and all(
-        package.has(name) for name in ("countries", "meetings", "followups", "programmes")
-    ):
-        overview_page_data(package, Filters(), clock.today())
+def warm_overview(
+    package: LoadedPackage, filters: Filters | None = None, today: date | None = None
+) -> None:
+    """Build the Overview of `package` for `filters` (unfiltered unless given) and `today` (the
+    ministry's date unless given), as a visitor would see it, when it has its tables."""
+    if package.spec is not None and all(package.has(name) for name in OVERVIEW_TABLES):
+        overview_page_data(package, filters or Filters(), today or clock.today())

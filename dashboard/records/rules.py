@@ -231,32 +231,24 @@ def _audit_row_rules(text: pd.DataFrame, resource: Resource) -> list[Problem]:
                     end_before_start_message(start[idx], end[idx]),
                 )
             )
+
+    def flag(found: dict[str, pd.Series], rule: str, id_column: str, message) -> None:
+        """A problem for each row `found` marks in a column, worded by `message(id, column)`."""
+        for column, marked in found.items():
+            for idx in text.index[marked.fillna(False).to_numpy(dtype=bool)]:
+                row_id = text.at[idx, id_column]
+                problems.append(
+                    Problem(
+                        resource.path, int(lines[idx]), column, None, rule, message(row_id, column)
+                    )
+                )
+
     if resource.name == SOURCES and {"published", "undated"} <= names:
-        for column, wrong in undated_mismatch(text["published"], text["undated"]).items():
-            for idx in text.index[wrong.fillna(False).to_numpy(dtype=bool)]:
-                problems.append(
-                    Problem(
-                        resource.path,
-                        int(lines[idx]),
-                        column,
-                        None,
-                        "source-undated",
-                        undated_message(text.at[idx, "source_id"], column),
-                    )
-                )
+        found = undated_mismatch(text["published"], text["undated"])
+        flag(found, "source-undated", "source_id", undated_message)
     if resource.name == "followups" and {"status_basis", "note", "status_source_id"} <= names:
-        for column, missing in unexplained_inferred_status(text).items():
-            for idx in text.index[missing.fillna(False).to_numpy(dtype=bool)]:
-                problems.append(
-                    Problem(
-                        resource.path,
-                        int(lines[idx]),
-                        column,
-                        None,
-                        "inferred-status",
-                        inferred_status_message(text.at[idx, "action_id"], column),
-                    )
-                )
+        found = unexplained_inferred_status(text)
+        flag(found, "inferred-status", "action_id", inferred_status_message)
     return problems
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.charts.overview import NOT_ON_MAP
-from dashboard.charts.overview_page import overview_page_data, period_words
+from dashboard.charts.overview_page import OVERVIEW_TABLES, overview_page_data, period_words
 from dashboard.charts.theme import format_value
 from dashboard.ui.display import METRIC_PX, show_chart, show_table, sources_note, table_height
 from dashboard.ui.page import as_of_for, page_setup
@@ -21,7 +21,7 @@ MAP_KEY = "overview_partner_map"
 
 ctx = page_setup(
     "S&T Partnerships Dashboard",
-    needs=["countries", "meetings", "meeting_areas", "followups", "programmes"],
+    needs=OVERVIEW_TABLES,
     caption="Pakistan's international science and technology partnerships.",
 )
 package, filters = ctx.package, ctx.filters
